@@ -1,0 +1,62 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http;
+using OidcRp.Audit;
+
+namespace OidcRp.Admin;
+
+/// <summary>Marks OidcRp's admin endpoints (for the start-up guard and the denied-call audit).</summary>
+/// <param name="IsRefresh">True for the forced-refresh endpoint.</param>
+internal sealed record OidcAdminEndpointMetadata(bool IsRefresh);
+
+/// <summary>The admin endpoints' handlers. Bodies carry stable codes only, never an OP's response.</summary>
+internal static class AdminEndpoints
+{
+    public static IResult ListProviders(IOidcProviders providers) => Results.Ok(providers.GetStatuses());
+
+    public static IResult GetProvider(string id, IOidcProviders providers) =>
+        providers.GetStatus(id) is { } status ? Results.Ok(status) : Results.NotFound();
+
+    public static async Task<IResult> RefreshAsync(string id, HttpContext context, IOidcProviders providers)
+    {
+        var result = await providers.RefreshAsync(id, Actor(context.User), context.RequestAborted);
+        switch (result.Status)
+        {
+            case OidcRefreshStatus.NotFound:
+                return Results.NotFound();
+            case OidcRefreshStatus.Throttled:
+                var seconds = (int)Math.Ceiling((result.RetryAfter ?? TimeSpan.FromSeconds(1)).TotalSeconds);
+                context.Response.Headers.RetryAfter = Math.Max(1, seconds).ToString(CultureInfo.InvariantCulture);
+                return Results.Json(new { error = "refresh_throttled", retryAfterSeconds = Math.Max(1, seconds) }, statusCode: StatusCodes.Status429TooManyRequests);
+            case OidcRefreshStatus.Failed:
+                return Results.Json(new { error = "provider_unreachable", code = result.ErrorCode, kids = result.KidsAfter }, statusCode: StatusCodes.Status502BadGateway);
+            default:
+                return Results.Ok(new { providerId = result.ProviderId, kidsBefore = result.KidsBefore, kidsAfter = result.KidsAfter, changed = result.Changed });
+        }
+    }
+
+    public static async Task<IResult> QueryAuditAsync(HttpContext context, IOidcAuditSink sink, string? provider, string? category,
+        string? outcome, DateTimeOffset? from, DateTimeOffset? to, Guid? before, int? limit)
+    {
+        if (sink is not IOidcAuditReader reader)
+        {
+            return Results.Json(new { error = "audit_not_queryable" }, statusCode: StatusCodes.Status501NotImplemented);
+        }
+        var rows = await reader.QueryAsync(new OidcAuditQuery
+        {
+            ProviderId = provider,
+            Category = category,
+            Outcome = outcome,
+            From = from,
+            To = to,
+            Before = before,
+            Limit = Math.Clamp(limit ?? 50, 1, OidcAuditQuery.MaxLimit),
+        }, context.RequestAborted);
+        return Results.Ok(rows);
+    }
+
+    internal static string Actor(ClaimsPrincipal user) =>
+        user.Identity is { IsAuthenticated: true } identity
+            ? identity.Name ?? user.FindFirst("sub")?.Value ?? "authenticated"
+            : "anonymous";
+}

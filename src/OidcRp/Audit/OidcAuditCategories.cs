@@ -1,0 +1,45 @@
+namespace OidcRp.Audit;
+
+/// <summary>Stable audit categories. They are data: dashboards and alerts match on them.</summary>
+public static class OidcAuditCategories
+{
+    /// <summary>The ID token verified with cached keys.</summary>
+    public const string LoginSucceeded = "login_succeeded";
+
+    /// <summary>The kid was unknown, one forced refresh found it, the token verified: a key rotation, not an attack.</summary>
+    public const string KidMismatchRecovered = "kid_mismatch_recovered";
+
+    /// <summary>The kid was still unknown after the refresh: possible forgery or misconfiguration.</summary>
+    public const string KidMismatchUnrecovered = "kid_mismatch_unrecovered";
+
+    /// <summary>The kid was unknown and no refresh ran because of the cooldown.</summary>
+    public const string KidMismatchThrottled = "kid_mismatch_throttled";
+
+    /// <summary>The refresh was tried and failed; the last good keys are kept.</summary>
+    public const string JwksUnreachable = "jwks_unreachable";
+
+    /// <summary>Any other ID token verification failure; see the row's reason.</summary>
+    public const string IdTokenInvalid = "id_token_invalid";
+
+    /// <summary>The callback failed before the ID token: state, correlation, <c>iss</c>, IdP error, code exchange.</summary>
+    public const string CallbackRejected = "callback_rejected";
+
+    /// <summary>A forced refresh through the admin endpoint (success, failure or denied).</summary>
+    public const string AdminRefresh = "admin_refresh";
+
+    /// <summary>A denied call to a read-only admin endpoint.</summary>
+    public const string AdminAccess = "admin_access";
+}
+
+/// <summary>Stable audit outcomes.</summary>
+public static class OidcAuditOutcomes
+{
+    /// <summary>The login or action succeeded.</summary>
+    public const string Success = "success";
+
+    /// <summary>The login or action failed.</summary>
+    public const string Failure = "failure";
+
+    /// <summary>The caller was not authorised (401 or 403).</summary>
+    public const string Denied = "denied";
+}

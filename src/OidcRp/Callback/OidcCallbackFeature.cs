@@ -1,0 +1,42 @@
+namespace OidcRp.Callback;
+
+/// <summary>How far a callback got; decides the audit category of a failure without reading messages.</summary>
+internal enum CallbackStage
+{
+    /// <summary>The authorization response arrived; state and correlation not yet checked.</summary>
+    Received,
+
+    /// <summary>State, correlation and IdP error checks passed; the code is about to be redeemed.</summary>
+    CodeReceived,
+
+    /// <summary>The token endpoint answered; the ID token is being validated.</summary>
+    TokenReceived,
+}
+
+/// <summary>The outcome of validating one ID token, for the audit row.</summary>
+internal sealed record ValidationRecord(
+    string Category,
+    bool Success,
+    string? Reason = null,
+    string? Kid = null,
+    bool KeysRefreshed = false,
+    TimeSpan? RefreshDuration = null);
+
+/// <summary>Per-request state of one callback, kept in <c>HttpContext.Features</c>.</summary>
+internal sealed class OidcCallbackFeature(string providerId)
+{
+    public string ProviderId { get; } = providerId;
+
+    public CallbackStage Stage { get; set; }
+
+    /// <summary>The IdP's <c>error</c> code, sanitized.</summary>
+    public string? IdpError { get; set; }
+
+    /// <summary>Set when OidcRp's own checks rejected the callback (for example an <c>iss</c> mismatch).</summary>
+    public string? RejectReason { get; set; }
+
+    public ValidationRecord? Validation { get; set; }
+
+    /// <summary>True once the audit row for this callback is written: exactly one row per outcome.</summary>
+    public bool Audited { get; set; }
+}

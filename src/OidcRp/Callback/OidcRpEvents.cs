@@ -1,0 +1,166 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using OidcRp.Providers;
+
+namespace OidcRp.Callback;
+
+/// <summary>
+/// OidcRp's events on a provider's stock handler. Each override does OidcRp's part, then runs the
+/// delegates the application set on this object (<c>OnX</c>), then the application's own events object
+/// if it replaced <c>Options.Events</c> (<see cref="Inner"/>): customising never removes OidcRp's handlers.
+/// </summary>
+internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor) : OpenIdConnectEvents
+{
+    public OpenIdConnectEvents? Inner { get; set; }
+
+    public override async Task MessageReceived(MessageReceivedContext context)
+    {
+        var feature = new OidcCallbackFeature(entry.Id) { IdpError = SanitizeErrorCode(context.ProtocolMessage.Error) };
+        context.HttpContext.Features.Set(feature);
+        if (CheckIssuerParameter(context.ProtocolMessage.GetParameter("iss")) is { } reject)
+        {
+            // RFC 9207 §2.4: reject before anything else, in particular before any code is redeemed.
+            feature.RejectReason = reject;
+            context.Fail("The authorization response's issuer does not match the provider.");
+            return;
+        }
+        await base.MessageReceived(context);
+        await (Inner?.MessageReceived(context) ?? Task.CompletedTask);
+    }
+
+    public override async Task AuthorizationCodeReceived(AuthorizationCodeReceivedContext context)
+    {
+        SetStage(context.HttpContext, CallbackStage.CodeReceived);
+        await base.AuthorizationCodeReceived(context);
+        await (Inner?.AuthorizationCodeReceived(context) ?? Task.CompletedTask);
+    }
+
+    public override async Task TokenResponseReceived(TokenResponseReceivedContext context)
+    {
+        SetStage(context.HttpContext, CallbackStage.TokenReceived);
+        await base.TokenResponseReceived(context);
+        await (Inner?.TokenResponseReceived(context) ?? Task.CompletedTask);
+    }
+
+    public override async Task TokenValidated(TokenValidatedContext context)
+    {
+        // The provider travels with the identity; identities are keyed by (issuer, sub), never by email.
+        if (context.Principal?.Identity is System.Security.Claims.ClaimsIdentity identity)
+        {
+            identity.AddClaim(new System.Security.Claims.Claim(OidcRpClaimTypes.Provider, entry.Id));
+        }
+        await base.TokenValidated(context);
+        await (Inner?.TokenValidated(context) ?? Task.CompletedTask);
+    }
+
+    public override async Task TicketReceived(TicketReceivedContext context)
+    {
+        context.ReturnUri = ReturnUrls.LocalOrRoot(context.ReturnUri);
+        await auditor.SucceededAsync(entry, context);
+        await base.TicketReceived(context);
+        await (Inner?.TicketReceived(context) ?? Task.CompletedTask);
+    }
+
+    public override async Task AccessDenied(AccessDeniedContext context)
+    {
+        await auditor.FailedAsync(entry, context.HttpContext, failure: null, properties: context.Properties);
+        await base.AccessDenied(context);
+        await (Inner?.AccessDenied(context) ?? Task.CompletedTask);
+    }
+
+    public override async Task RemoteFailure(RemoteFailureContext context)
+    {
+        var category = await auditor.FailedAsync(entry, context.HttpContext, context.Failure, context.Properties);
+        await base.RemoteFailure(context);
+        await (Inner?.RemoteFailure(context) ?? Task.CompletedTask);
+        if (context.Result is null)
+        {
+            // Nobody handled it: answer with a generic page instead of an exception (no OP text echoed).
+            context.HandleResponse();
+            await ErrorResponses.WriteAsync(context.HttpContext, category);
+        }
+    }
+
+    public override async Task AuthenticationFailed(AuthenticationFailedContext context)
+    {
+        await base.AuthenticationFailed(context);
+        await (Inner?.AuthenticationFailed(context) ?? Task.CompletedTask);
+    }
+
+    public override async Task RedirectToIdentityProvider(RedirectContext context)
+    {
+        await base.RedirectToIdentityProvider(context);
+        await (Inner?.RedirectToIdentityProvider(context) ?? Task.CompletedTask);
+    }
+
+    public override async Task RedirectToIdentityProviderForSignOut(RedirectContext context)
+    {
+        await base.RedirectToIdentityProviderForSignOut(context);
+        await (Inner?.RedirectToIdentityProviderForSignOut(context) ?? Task.CompletedTask);
+    }
+
+    public override async Task RemoteSignOut(RemoteSignOutContext context)
+    {
+        await base.RemoteSignOut(context);
+        await (Inner?.RemoteSignOut(context) ?? Task.CompletedTask);
+    }
+
+    public override async Task SignedOutCallbackRedirect(RemoteSignOutContext context)
+    {
+        await base.SignedOutCallbackRedirect(context);
+        await (Inner?.SignedOutCallbackRedirect(context) ?? Task.CompletedTask);
+    }
+
+    public override async Task UserInformationReceived(UserInformationReceivedContext context)
+    {
+        await base.UserInformationReceived(context);
+        await (Inner?.UserInformationReceived(context) ?? Task.CompletedTask);
+    }
+
+    public override async Task PushAuthorization(PushedAuthorizationContext context)
+    {
+        await base.PushAuthorization(context);
+        await (Inner?.PushAuthorization(context) ?? Task.CompletedTask);
+    }
+
+    private string? CheckIssuerParameter(string? iss)
+    {
+        var snapshot = entry.Snapshot;
+        if (snapshot is null)
+        {
+            return null; // nothing to compare with; the handler fails later when metadata is unavailable
+        }
+        if (iss is not null)
+        {
+            // RFC 9207 §2.4: simple string comparison with the issuer of the provider the flow is for.
+            return string.Equals(iss, snapshot.Issuer, StringComparison.Ordinal) ? null : "iss_mismatch";
+        }
+        return snapshot.Configuration.AuthorizationResponseIssParameterSupported ? "iss_missing" : null;
+    }
+
+    private static void SetStage(Microsoft.AspNetCore.Http.HttpContext context, CallbackStage stage)
+    {
+        if (context.Features.Get<OidcCallbackFeature>() is { } feature)
+        {
+            feature.Stage = stage;
+        }
+    }
+
+    private static string? SanitizeErrorCode(string? error)
+    {
+        if (string.IsNullOrEmpty(error))
+        {
+            return null;
+        }
+        // RFC 6749 §4.1.2.1 error codes are %x20-21 / %x23-5B / %x5D-7E; keep a safe subset, bounded.
+        var clean = new string(error.Where(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.').Take(64).ToArray());
+        return clean.Length == 0 ? "invalid" : clean;
+    }
+}
+
+/// <summary>Claim types OidcRp adds to the signed-in identity.</summary>
+public static class OidcRpClaimTypes
+{
+    /// <summary>The id of the provider the user signed in with.</summary>
+    public const string Provider = "oidcrp_provider";
+}

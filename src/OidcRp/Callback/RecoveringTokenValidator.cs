@@ -1,0 +1,182 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using OidcRp.Audit;
+using OidcRp.Diagnostics;
+using OidcRp.Providers;
+
+namespace OidcRp.Callback;
+
+/// <summary>
+/// Validates an ID token with the registry's keys and applies the rule at the centre of OidcRp:
+/// when the token names a kid the cached JWKS lacks (typed, never by message text) and passes every
+/// check that needs no key (issuer, audience, lifetime), ask the refresher once and validate once more.
+/// A known kid with a bad signature is a plain failure (unless the kid-reuse switch is on).
+/// </summary>
+internal sealed class RecoveringTokenValidator(KeyRefresher refresher, ILogger<RecoveringTokenValidator> logger)
+{
+    internal const int MaxKidLength = 256;
+
+    public async Task<(TokenValidationResult Result, ValidationRecord Record)> ValidateAsync(
+        ProviderEntry entry, JsonWebTokenHandler inner, string token, TokenValidationParameters parameters,
+        CancellationToken cancellationToken)
+    {
+        using var activity = OidcRpActivity.Source.StartActivity("OidcRp.ValidateIdToken");
+        activity?.SetTag("oidcrp.provider", entry.Id);
+
+        JsonWebToken jwt;
+        try
+        {
+            jwt = inner.ReadJsonWebToken(token);
+        }
+        catch (Exception e) when (e is ArgumentException or SecurityTokenMalformedException)
+        {
+            return Fail(entry, new SecurityTokenMalformedException("The ID token is not a compact JWS.", e), OidcAuditCategories.IdTokenInvalid, "malformed", null);
+        }
+        if (jwt.IsEncrypted)
+        {
+            return Fail(entry, new SecurityTokenMalformedException("Encrypted ID tokens are not accepted."), OidcAuditCategories.IdTokenInvalid, "jwe_not_allowed", null);
+        }
+
+        string? kid = null;
+        if (jwt.TryGetHeaderValue<object>(JwtHeaderParameterNames.Kid, out var rawKid))
+        {
+            kid = rawKid as string;
+            if (kid is null || !IsWellFormedKid(kid))
+            {
+                // Rejected before any refresh: a malformed kid is never a rotation.
+                return Fail(entry, new SecurityTokenMalformedException("The ID token's kid is malformed."), OidcAuditCategories.IdTokenInvalid, "kid_malformed", kid);
+            }
+        }
+
+        var snapshot = entry.Snapshot ?? (await refresher.EnsureLoadedAsync(entry, cancellationToken)).Snapshot;
+        if (snapshot is null)
+        {
+            return Fail(entry, new SecurityTokenSignatureKeyNotFoundException("No signing keys are loaded."), OidcAuditCategories.JwksUnreachable, entry.Snapshot is null ? "never_loaded" : null, kid);
+        }
+
+        // Fast path for an unknown kid: no signature work at all, so forged kids cost a parse only.
+        if (kid is not null && snapshot.EveryKeyHasKid && !snapshot.HasKid(kid))
+        {
+            return await RecoverAsync(entry, inner, jwt, kid, parameters, cancellationToken);
+        }
+
+        var result = await inner.ValidateTokenAsync(jwt, Prepare(parameters, snapshot, kid));
+        if (result.IsValid)
+        {
+            return (result, new ValidationRecord(OidcAuditCategories.LoginSucceeded, true, Kid: kid));
+        }
+        if (kid is not null && (result.Exception is SecurityTokenSignatureKeyNotFoundException
+            || (refresher.Policy.RefreshOnKnownKidSignatureFailure && result.Exception is SecurityTokenInvalidSignatureException)))
+        {
+            return await RecoverAsync(entry, inner, jwt, kid, parameters, cancellationToken);
+        }
+        return Fail(entry, result, OidcAuditCategories.IdTokenInvalid, TokenFailureReasons.From(result.Exception), kid);
+    }
+
+    private async Task<(TokenValidationResult, ValidationRecord)> RecoverAsync(ProviderEntry entry, JsonWebTokenHandler inner,
+        JsonWebToken jwt, string kid, TokenValidationParameters parameters, CancellationToken cancellationToken)
+    {
+        var safeKid = AuditText.Clean(kid, AuditText.MaxKid)!;
+        Log.KidMissDetected(logger, entry.Id, safeKid);
+
+        // Checks that need no key come first: a token with the wrong issuer, audience or lifetime is not a
+        // rotation and must not make the provider serve a JWKS.
+        var keyless = await inner.ValidateTokenAsync(jwt, WithoutSignature(parameters, entry.Snapshot!, jwt));
+        if (!keyless.IsValid)
+        {
+            return Fail(entry, keyless, OidcAuditCategories.IdTokenInvalid, TokenFailureReasons.From(keyless.Exception), kid);
+        }
+
+        var refresh = await refresher.RefreshOnKidMissAsync(entry, cancellationToken);
+        var refreshed = refresh.Status == RefreshStatus.Refreshed;
+        var duration = refreshed ? refresh.Duration : (TimeSpan?)null;
+        if (refresh.Status == RefreshStatus.Failed)
+        {
+            return Fail(entry, new SecurityTokenSignatureKeyNotFoundException("The signing keys could not be refreshed."),
+                OidcAuditCategories.JwksUnreachable, refresh.ErrorCode, kid, refreshed: true, refresh.Duration);
+        }
+
+        var current = entry.Snapshot!;
+        if (current.EveryKeyHasKid && !current.HasKid(kid))
+        {
+            var category = refreshed ? OidcAuditCategories.KidMismatchUnrecovered : OidcAuditCategories.KidMismatchThrottled;
+            return Fail(entry, new SecurityTokenSignatureKeyNotFoundException("The token's kid is not in the provider's JWKS."),
+                category, "kid_not_found", kid, refreshed, duration);
+        }
+
+        // Exactly one re-verify with the refreshed keys; never a loop.
+        var second = await inner.ValidateTokenAsync(jwt, Prepare(parameters, current, kid));
+        if (second.IsValid)
+        {
+            Log.KidMissRecovered(logger, entry.Id, safeKid);
+            return (second, new ValidationRecord(OidcAuditCategories.KidMismatchRecovered, true, null, kid, refreshed, duration));
+        }
+        if (second.Exception is SecurityTokenSignatureKeyNotFoundException)
+        {
+            return Fail(entry, second, refreshed ? OidcAuditCategories.KidMismatchUnrecovered : OidcAuditCategories.KidMismatchThrottled,
+                "kid_not_found", kid, refreshed, duration);
+        }
+        return Fail(entry, second, OidcAuditCategories.IdTokenInvalid, TokenFailureReasons.From(second.Exception), kid, refreshed, duration);
+    }
+
+    internal static bool IsWellFormedKid(string kid)
+    {
+        if (kid.Length is 0 or > MaxKidLength)
+        {
+            return false;
+        }
+        foreach (var c in kid)
+        {
+            if (char.IsControl(c))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>The handler's parameters with this provider's issuer, keys and algorithms.</summary>
+    internal static TokenValidationParameters Prepare(TokenValidationParameters source, ProviderSnapshot snapshot, string? kid)
+    {
+        var p = source.Clone();
+        p.ConfigurationManager = null;
+        p.ValidIssuer = snapshot.Issuer;
+        p.ValidIssuers = null;
+        p.IssuerSigningKey = null;
+        p.IssuerSigningKeys = snapshot.SigningKeys;
+        p.IssuerSigningKeyResolver = null;
+        p.ValidAlgorithms = snapshot.ValidAlgorithms;
+        p.RequireSignedTokens = true;
+        p.RequireExpirationTime = true;
+        p.ValidateIssuer = true;
+        p.ValidateAudience = true;
+        p.ValidateLifetime = true;
+        // A token that names a kid is checked against that key only; kid-absent tokens try each key
+        // (bounded by the JWKS key cap), as the OpenID RP tests expect.
+        p.TryAllIssuerSigningKeys = kid is null;
+        return p;
+    }
+
+    private static TokenValidationParameters WithoutSignature(TokenValidationParameters source, ProviderSnapshot snapshot, JsonWebToken jwt)
+    {
+        var p = Prepare(source, snapshot, jwt.Kid);
+        p.SignatureValidator = (_, _) => jwt;
+        p.ValidateIssuerSigningKey = false;
+        return p;
+    }
+
+    private static (TokenValidationResult, ValidationRecord) Fail(ProviderEntry entry, Exception exception, string category,
+        string? reason, string? kid, bool refreshed = false, TimeSpan? duration = null) =>
+        Fail(entry, new TokenValidationResult { IsValid = false, Exception = exception }, category, reason, kid, refreshed, duration);
+
+    private static (TokenValidationResult, ValidationRecord) Fail(ProviderEntry entry, TokenValidationResult result, string category,
+        string? reason, string? kid, bool refreshed = false, TimeSpan? duration = null)
+    {
+        if (category is OidcAuditCategories.KidMismatchUnrecovered or OidcAuditCategories.KidMismatchThrottled or OidcAuditCategories.JwksUnreachable)
+        {
+            Interlocked.Increment(ref entry.KidMissFailures);
+        }
+        return (result, new ValidationRecord(category, false, reason, kid, refreshed, duration));
+    }
+}

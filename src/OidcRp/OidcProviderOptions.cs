@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+
+namespace OidcRp;
+
+/// <summary>One OpenID Provider that users can sign in with.</summary>
+public sealed class OidcProviderOptions
+{
+    /// <summary>The provider id. Set from the key of <see cref="OidcRpOptions.Providers"/> when empty.</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>The name shown to users; defaults to the id.</summary>
+    public string? DisplayName { get; set; }
+
+    /// <summary>
+    /// The issuer URL of the provider (OIDC Discovery §4). The discovery document is read from
+    /// <c>{Authority}/.well-known/openid-configuration</c> unless <see cref="MetadataAddress"/> is set,
+    /// and its <c>issuer</c> must equal this value.
+    /// </summary>
+    public string? Authority { get; set; }
+
+    /// <summary>The discovery document's address, when it is not under <see cref="Authority"/>.</summary>
+    public string? MetadataAddress { get; set; }
+
+    /// <summary>The expected issuer when it differs from <see cref="Authority"/> or no authority is set.</summary>
+    public string? Issuer { get; set; }
+
+    /// <summary>The client id registered at the provider.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>The client secret (client_secret_basic or client_secret_post as the provider advertises). Never logged.</summary>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>Scopes to request; <c>openid profile email</c> when empty. <c>openid</c> is always added.</summary>
+    public IList<string> Scopes { get; } = [];
+
+    /// <summary>The redirect URI path; defaults to <c>/auth/oidc/{id}/callback</c>.</summary>
+    public string? CallbackPath { get; set; }
+
+    /// <summary>The post-logout redirect path; defaults to <c>/auth/oidc/{id}/signout-callback</c>.</summary>
+    public string? SignedOutCallbackPath { get; set; }
+
+    /// <summary>Whether discovery, JWKS and provider endpoints must use https. Defaults to true.</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
+
+    /// <summary>Customises this provider's stock handler options after OidcRp and <see cref="OidcRpOptions.ConfigureHandler"/>.</summary>
+    public Action<OpenIdConnectOptions>? ConfigureHandler { get; set; }
+
+    internal IReadOnlyList<string> EffectiveScopes
+    {
+        get
+        {
+            var scopes = Scopes.Count == 0 ? ["openid", "profile", "email"] : Scopes.Where(s => !string.IsNullOrWhiteSpace(s)).ToList();
+            return scopes.Contains("openid", StringComparer.Ordinal) ? scopes : ["openid", .. scopes];
+        }
+    }
+
+    internal string EffectiveDisplayName => string.IsNullOrWhiteSpace(DisplayName) ? Id : DisplayName;
+
+    internal string EffectiveCallbackPath => CallbackPath ?? $"/auth/oidc/{Id}/callback";
+
+    internal string EffectiveSignedOutCallbackPath => SignedOutCallbackPath ?? $"/auth/oidc/{Id}/signout-callback";
+
+    /// <summary>The issuer the discovery document must name, or null to pin the first one seen.</summary>
+    internal string? ExpectedIssuer => Issuer ?? Authority;
+
+    internal Uri EffectiveMetadataAddress => new(MetadataAddress
+        ?? Authority!.TrimEnd('/') + "/.well-known/openid-configuration", UriKind.Absolute);
+}

@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using OidcRp;
+using OidcRp.Admin;
+using OidcRp.Callback;
+
+#pragma warning disable IDE0130 // extension methods live in the namespace their users already import
+namespace Microsoft.AspNetCore.Builder;
+#pragma warning restore IDE0130
+
+/// <summary>Maps OidcRp's endpoints.</summary>
+public static class OidcRpEndpointRouteBuilderExtensions
+{
+    /// <summary>The route prefix of every OidcRp endpoint.</summary>
+    public const string Prefix = "/auth/oidc";
+
+    /// <summary>
+    /// Maps <c>GET|POST /auth/oidc/{id}/login?returnUrl=</c> (404 for an unknown provider; a non-local
+    /// return URL becomes <c>/</c>) and <c>POST /auth/oidc/logout</c> (RP-initiated logout at the
+    /// provider when it offers an <c>end_session_endpoint</c>). Callbacks are handled by the schemes.
+    /// </summary>
+    /// <param name="endpoints">The route builder.</param>
+    /// <returns>The group, for further conventions.</returns>
+    public static RouteGroupBuilder MapOidcRp(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var group = endpoints.MapGroup(Prefix);
+        group.MapMethods("{id}/login", [HttpMethods.Get, HttpMethods.Post], LoginEndpoints.LoginAsync).AllowAnonymous();
+        group.MapPost("logout", LoginEndpoints.Logout);
+        return group;
+    }
+
+    /// <summary>
+    /// Maps the admin endpoints: <c>GET /auth/oidc/providers</c>, <c>GET /auth/oidc/providers/{id}</c>,
+    /// <c>POST /auth/oidc/providers/{id}/refresh</c> and <c>GET /auth/oidc/audit</c>. They must be given an
+    /// authorization policy (<c>.RequireAuthorization("policy")</c>); without one the application fails at start-up.
+    /// </summary>
+    /// <param name="endpoints">The route builder.</param>
+    /// <returns>The group, to call <c>RequireAuthorization</c> on.</returns>
+    public static RouteGroupBuilder MapOidcAdmin(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var group = endpoints.MapGroup(Prefix);
+        group.MapGet("providers", AdminEndpoints.ListProviders).WithMetadata(new OidcAdminEndpointMetadata(false));
+        group.MapGet("providers/{id}", AdminEndpoints.GetProvider).WithMetadata(new OidcAdminEndpointMetadata(false));
+        group.MapPost("providers/{id}/refresh", AdminEndpoints.RefreshAsync).WithMetadata(new OidcAdminEndpointMetadata(true));
+        group.MapGet("audit", AdminEndpoints.QueryAuditAsync).WithMetadata(new OidcAdminEndpointMetadata(false));
+        ((IEndpointConventionBuilder)group).Finally(AdminEndpointGuard.RequireAuthorizationPolicy);
+        return group;
+    }
+}

@@ -1,0 +1,115 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace OidcRp;
+
+/// <summary>Checks <see cref="OidcRpOptions"/> at start-up and reports every problem at once.</summary>
+internal sealed partial class OidcRpOptionsValidator : IValidateOptions<OidcRpOptions>
+{
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", RegexOptions.CultureInvariant)]
+    private static partial Regex UrlSafeId();
+
+    internal static bool IsValidId(string id) => UrlSafeId().IsMatch(id);
+
+    public ValidateOptionsResult Validate(string? name, OidcRpOptions options)
+    {
+        var errors = new List<string>();
+        if (options.Providers.Count == 0)
+        {
+            errors.Add("OidcRp: no provider is configured (OidcRp:Providers is empty).");
+        }
+
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, provider) in options.Providers)
+        {
+            var id = string.IsNullOrEmpty(provider.Id) ? key : provider.Id;
+            var where = $"OidcRp:Providers:{key}";
+            if (!string.Equals(id, key, StringComparison.Ordinal))
+            {
+                errors.Add($"{where}: Id '{id}' differs from its key '{key}'.");
+            }
+            if (!IsValidId(key))
+            {
+                errors.Add($"{where}: the id must be 1-64 characters of letters, digits, '-' or '_', starting with a letter or digit.");
+            }
+            else if (seen.TryGetValue(key, out var other))
+            {
+                errors.Add($"{where}: duplicate provider id; '{other}' differs only in letter case.");
+            }
+            else
+            {
+                seen[key] = key;
+            }
+
+            if (string.IsNullOrWhiteSpace(provider.ClientId))
+            {
+                errors.Add($"{where}: ClientId is required.");
+            }
+            if (string.IsNullOrWhiteSpace(provider.Authority) && string.IsNullOrWhiteSpace(provider.MetadataAddress))
+            {
+                errors.Add($"{where}: Authority (or MetadataAddress) is required.");
+            }
+            CheckUrl(errors, where, "Authority", provider.Authority, provider.RequireHttpsMetadata);
+            CheckUrl(errors, where, "MetadataAddress", provider.MetadataAddress, provider.RequireHttpsMetadata);
+            CheckUrl(errors, where, "Issuer", provider.Issuer, provider.RequireHttpsMetadata);
+            CheckPath(errors, where, "CallbackPath", provider.CallbackPath);
+            CheckPath(errors, where, "SignedOutCallbackPath", provider.SignedOutCallbackPath);
+        }
+
+        var keys = options.Keys;
+        CheckPositive(errors, "RefreshInterval", keys.RefreshInterval);
+        CheckPositive(errors, "KidMissCooldown", keys.KidMissCooldown);
+        CheckPositive(errors, "AdminRefreshMinInterval", keys.AdminRefreshMinInterval);
+        CheckPositive(errors, "FetchTimeout", keys.FetchTimeout);
+        if (keys.MaxResponseBytes <= 0)
+        {
+            errors.Add("OidcRp:Keys:MaxResponseBytes must be positive.");
+        }
+        if (keys.MaxKeys <= 0)
+        {
+            errors.Add("OidcRp:Keys:MaxKeys must be positive.");
+        }
+        if (options.ErrorPath is { } errorPath && !ReturnUrls.IsLocal(errorPath))
+        {
+            errors.Add("OidcRp:ErrorPath must be a local path starting with '/'.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void CheckUrl(List<string> errors, string where, string name, string? value, bool requireHttps)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return;
+        }
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        {
+            errors.Add($"{where}: {name} must be an absolute http(s) URL.");
+        }
+        else if (requireHttps && uri.Scheme != Uri.UriSchemeHttps)
+        {
+            errors.Add($"{where}: {name} must use https (set RequireHttpsMetadata to false only for local development).");
+        }
+        else if (!string.IsNullOrEmpty(uri.Fragment) || (name != "MetadataAddress" && !string.IsNullOrEmpty(uri.Query)))
+        {
+            errors.Add($"{where}: {name} must not have a fragment{(name == "MetadataAddress" ? "" : " or query")}.");
+        }
+    }
+
+    private static void CheckPath(List<string> errors, string where, string name, string? value)
+    {
+        if (value is not null && !ReturnUrls.IsLocal(value))
+        {
+            errors.Add($"{where}: {name} must be a local path starting with '/'.");
+        }
+    }
+
+    private static void CheckPositive(List<string> errors, string name, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            errors.Add($"OidcRp:Keys:{name} must be positive.");
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using OidcRp;
+using OidcRp.Admin;
+using OidcRp.Audit;
+using OidcRp.Callback;
+using OidcRp.Diagnostics;
+using OidcRp.Providers;
+
+#pragma warning disable IDE0130 // extension methods live in the namespace their users already import
+namespace Microsoft.Extensions.DependencyInjection;
+#pragma warning restore IDE0130
+
+/// <summary>Registers OidcRp: one stock OpenIdConnect scheme per configured provider, fed by OidcRp's registry.</summary>
+public static class OidcRpServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds every provider of <paramref name="configuration"/> (the <c>OidcRp</c> section) as an
+    /// OpenIdConnect scheme named <c>oidc:{id}</c>. Options are validated at start-up.
+    /// </summary>
+    /// <param name="builder">The authentication builder.</param>
+    /// <param name="configuration">The <c>OidcRp</c> configuration section.</param>
+    /// <param name="configure">Optional code configuration, applied after the section.</param>
+    /// <returns>The authentication builder.</returns>
+    public static AuthenticationBuilder AddMultiOidc(this AuthenticationBuilder builder, IConfiguration configuration, Action<OidcRpOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
+        builder.Services.AddOptions<OidcRpOptions>().Bind(configuration);
+        return builder.AddMultiOidc(configure ?? (_ => { }));
+    }
+
+    /// <summary>Adds the providers configured in code as OpenIdConnect schemes named <c>oidc:{id}</c>.</summary>
+    /// <param name="builder">The authentication builder.</param>
+    /// <param name="configure">Configures providers and the key policy.</param>
+    /// <returns>The authentication builder.</returns>
+    public static AuthenticationBuilder AddMultiOidc(this AuthenticationBuilder builder, Action<OidcRpOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        var services = builder.Services;
+        services.Configure(configure);
+        AddCoreServices(services);
+        return builder;
+    }
+
+    private static void AddCoreServices(IServiceCollection services)
+    {
+        // Everything below is Try*: calling AddMultiOidc twice registers each service once.
+        services.AddOptions<OidcRpOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<OidcRpOptions>, PostConfigureProviderIds>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OidcRpOptions>, OidcRpOptionsValidator>());
+
+        services.AddHttpContextAccessor();
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpClient(MetadataFetcher.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new HttpClientHandler { AllowAutoRedirect = false });
+        services.AddHttpClient(ConfigureProviderSchemes.BackchannelClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new HttpClientHandler { AllowAutoRedirect = false });
+
+        services.TryAddSingleton<OidcRpMetrics>();
+        services.TryAddSingleton<MetadataFetcher>();
+        services.TryAddSingleton<KeyRefresher>();
+        services.TryAddSingleton<OidcProviderRegistry>();
+        services.TryAddSingleton<RecoveringTokenValidator>();
+        services.TryAddSingleton<IOidcAuditSink, LoggingAuditSink>();
+        services.TryAddSingleton<AuditWriter>();
+        services.TryAddSingleton<CallbackAuditor>();
+        services.TryAddSingleton<IOidcProviders, OidcProviders>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BackgroundKeyRefresh>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AdminEndpointGuard>());
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<AuthenticationOptions>, ConfigureAuthenticationSchemes>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<OpenIdConnectOptions>, ConfigureProviderSchemes>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<OpenIdConnectOptions>, ConfigureProviderSchemes>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<OpenIdConnectOptions>, OpenIdConnectPostConfigureOptions>());
+
+        AdminAuthorizationAudit.Register(services);
+    }
+}

@@ -1,0 +1,114 @@
+namespace OidcRp;
+
+/// <summary>Read the providers' key status and force refreshes; what the admin endpoints and admin pages use.</summary>
+public interface IOidcProviders
+{
+    /// <summary>The status of every configured provider, in configuration order.</summary>
+    IReadOnlyList<OidcProviderStatus> GetStatuses();
+
+    /// <summary>The status of one provider, or null when no provider has that id.</summary>
+    /// <param name="providerId">The provider id (any letter case).</param>
+    OidcProviderStatus? GetStatus(string providerId);
+
+    /// <summary>
+    /// Forces a discovery and JWKS refresh (at most once per admin minimum interval), awaits it and writes
+    /// an <c>admin_refresh</c> audit row with <paramref name="actor"/>.
+    /// </summary>
+    /// <param name="providerId">The provider id (any letter case).</param>
+    /// <param name="actor">Who asked, for the audit row.</param>
+    /// <param name="cancellationToken">Stops waiting; the shared fetch itself goes on.</param>
+    Task<OidcRefreshResult> RefreshAsync(string providerId, string actor, CancellationToken cancellationToken);
+}
+
+/// <summary>A provider's key status. Never holds a secret.</summary>
+public sealed record OidcProviderStatus
+{
+    /// <summary>The provider id.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The name shown to users.</summary>
+    public required string DisplayName { get; init; }
+
+    /// <summary>The issuer of the loaded discovery document, or the configured one before the first load.</summary>
+    public string? Issuer { get; init; }
+
+    /// <summary>Whether discovery and JWKS have ever loaded.</summary>
+    public bool Loaded { get; init; }
+
+    /// <summary>The signing key ids currently trusted.</summary>
+    public IReadOnlyList<string> Kids { get; init; } = [];
+
+    /// <summary>A short fingerprint of the key set; it changes when the keys change.</summary>
+    public string? KeySetFingerprint { get; init; }
+
+    /// <summary>When the discovery document was last fetched.</summary>
+    public DateTimeOffset? DiscoveryFetchedAt { get; init; }
+
+    /// <summary>When the JWKS was last fetched.</summary>
+    public DateTimeOffset? KeysFetchedAt { get; init; }
+
+    /// <summary>When the last fetch (any trigger) started.</summary>
+    public DateTimeOffset? LastAttemptAt { get; init; }
+
+    /// <summary>When the background refresh will next run.</summary>
+    public DateTimeOffset? NextRefreshAt { get; init; }
+
+    /// <summary>The stable code of the last failed fetch, cleared by a successful one.</summary>
+    public string? LastErrorCode { get; init; }
+
+    /// <summary>When the last fetch failed.</summary>
+    public DateTimeOffset? LastErrorAt { get; init; }
+
+    /// <summary>Logins recovered after a key rotation.</summary>
+    public long Recoveries { get; init; }
+
+    /// <summary>Logins that failed on an unknown kid (unrecovered, throttled or JWKS unreachable).</summary>
+    public long KidMissFailures { get; init; }
+
+    /// <summary>Successful fetches.</summary>
+    public long Refreshes { get; init; }
+
+    /// <summary>Failed fetches.</summary>
+    public long FailedRefreshes { get; init; }
+}
+
+/// <summary>The outcome of a forced refresh.</summary>
+public enum OidcRefreshStatus
+{
+    /// <summary>The keys were fetched (whether or not they changed).</summary>
+    Refreshed,
+
+    /// <summary>No provider has that id.</summary>
+    NotFound,
+
+    /// <summary>Inside the admin minimum interval; see <see cref="OidcRefreshResult.RetryAfter"/>.</summary>
+    Throttled,
+
+    /// <summary>The provider could not be reached or sent unusable data; the last good keys are kept.</summary>
+    Failed,
+}
+
+/// <summary>The result of <see cref="IOidcProviders.RefreshAsync"/>.</summary>
+public sealed record OidcRefreshResult
+{
+    /// <summary>What happened.</summary>
+    public required OidcRefreshStatus Status { get; init; }
+
+    /// <summary>The canonical provider id, when found.</summary>
+    public string? ProviderId { get; init; }
+
+    /// <summary>Signing key ids before the refresh.</summary>
+    public IReadOnlyList<string> KidsBefore { get; init; } = [];
+
+    /// <summary>Signing key ids after the refresh.</summary>
+    public IReadOnlyList<string> KidsAfter { get; init; } = [];
+
+    /// <summary>Whether the key set changed.</summary>
+    public bool Changed { get; init; }
+
+    /// <summary>When throttled, how long until a refresh is allowed.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>When failed, the stable error code.</summary>
+    public string? ErrorCode { get; init; }
+}

@@ -1,0 +1,296 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OidcRp.Diagnostics;
+
+namespace OidcRp.Providers;
+
+/// <summary>
+/// The only code that fetches discovery and JWKS. Per provider: one fetch in flight at a time, shared by
+/// every caller (herds cost one request); a cooldown for kid-miss refreshes counted from the last such
+/// attempt and doubled after failures; its own minimum interval for admin refreshes; the last good
+/// snapshot kept whenever a fetch fails ("stale metadata is better than no metadata").
+/// The shared fetch runs on the refresher's own timeout and shutdown token, never a caller's.
+/// </summary>
+internal sealed class KeyRefresher : IDisposable
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan InitialRetryBase = TimeSpan.FromSeconds(1);
+
+    private readonly MetadataFetcher _fetcher;
+    private readonly OidcKeyPolicyOptions _policy;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly OidcRpMetrics _metrics;
+    private readonly CancellationTokenSource _shutdown = new();
+
+    public KeyRefresher(MetadataFetcher fetcher, IOptions<OidcRpOptions> options, TimeProvider time,
+        ILogger<KeyRefresher> logger, OidcRpMetrics metrics)
+    {
+        _fetcher = fetcher;
+        _policy = options.Value.Keys;
+        _time = time;
+        _logger = logger;
+        _metrics = metrics;
+    }
+
+    public OidcKeyPolicyOptions Policy => _policy;
+
+    /// <summary>Loads the provider on first use; later calls return the current snapshot at once.</summary>
+    public Task<RefreshResult> EnsureLoadedAsync(ProviderEntry entry, CancellationToken cancellationToken)
+    {
+        if (entry.Snapshot is { } snapshot)
+        {
+            return Task.FromResult(new RefreshResult(RefreshStatus.NotNeeded, snapshot));
+        }
+        Task<RefreshResult> task;
+        lock (entry.Gate)
+        {
+            if (entry.Snapshot is { } loaded)
+            {
+                return Task.FromResult(new RefreshResult(RefreshStatus.NotNeeded, loaded));
+            }
+            if (entry.InFlight is null && entry.LastFailureAt is { } failedAt)
+            {
+                // A provider that never loaded retries with a short backoff, so a dead OP under traffic
+                // is not hit by every request.
+                var retryAt = failedAt + Backoff(InitialRetryBase, entry.ConsecutiveFailures - 1, _policy.KidMissCooldown);
+                var now = _time.GetUtcNow();
+                if (now < retryAt)
+                {
+                    return Task.FromResult(new RefreshResult(RefreshStatus.Failed, null, entry.LastErrorCode, RetryAfter: retryAt - now));
+                }
+            }
+            task = entry.InFlight ?? Start(entry, RefreshTrigger.Initial, includeDiscovery: true);
+        }
+        return task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// A token named a kid the snapshot lacks: fetch the JWKS once, unless a fetch is already in flight
+    /// (join it) or the cooldown since the last kid-miss attempt has not passed (throttled).
+    /// </summary>
+    public Task<RefreshResult> RefreshOnKidMissAsync(ProviderEntry entry, CancellationToken cancellationToken)
+    {
+        Task<RefreshResult> task;
+        lock (entry.Gate)
+        {
+            if (entry.InFlight is { } shared)
+            {
+                task = shared;
+            }
+            else
+            {
+                var now = _time.GetUtcNow();
+                if (entry.LastKidMissAttemptAt is { } last
+                    && now < last + Backoff(_policy.KidMissCooldown, entry.ConsecutiveFailures, MaxBackoff))
+                {
+                    Log.RefreshThrottled(_logger, entry.Id, nameof(RefreshTrigger.KidMiss));
+                    _metrics.Refresh(entry.Id, nameof(RefreshTrigger.KidMiss), "throttled", TimeSpan.Zero);
+                    return Task.FromResult(new RefreshResult(RefreshStatus.Throttled, entry.Snapshot));
+                }
+                entry.LastKidMissAttemptAt = now;
+                // Key rotation does not move the JWKS: fetch only the key set when metadata is known.
+                task = Start(entry, RefreshTrigger.KidMiss, includeDiscovery: entry.Snapshot is null);
+            }
+        }
+        return task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>An operator forced a refresh: discovery and JWKS, at most once per admin minimum interval.</summary>
+    public Task<RefreshResult> RefreshForAdminAsync(ProviderEntry entry, CancellationToken cancellationToken)
+    {
+        Task<RefreshResult> task;
+        lock (entry.Gate)
+        {
+            var now = _time.GetUtcNow();
+            if (entry.LastAdminRefreshAt is { } last && now < last + _policy.AdminRefreshMinInterval)
+            {
+                Log.RefreshThrottled(_logger, entry.Id, nameof(RefreshTrigger.Admin));
+                _metrics.Refresh(entry.Id, nameof(RefreshTrigger.Admin), "throttled", TimeSpan.Zero);
+                return Task.FromResult(new RefreshResult(RefreshStatus.Throttled, entry.Snapshot,
+                    RetryAfter: last + _policy.AdminRefreshMinInterval - now));
+            }
+            entry.LastAdminRefreshAt = now;
+            task = entry.InFlight ?? Start(entry, RefreshTrigger.Admin, includeDiscovery: true);
+        }
+        return task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>The periodic refresh of a loaded provider, off the request path.</summary>
+    public Task<RefreshResult> RefreshScheduledAsync(ProviderEntry entry, CancellationToken cancellationToken)
+    {
+        Task<RefreshResult> task;
+        lock (entry.Gate)
+        {
+            task = entry.InFlight ?? Start(entry, RefreshTrigger.Scheduled, includeDiscovery: true);
+        }
+        return task.WaitAsync(cancellationToken);
+    }
+
+    // Called under entry.Gate.
+    private Task<RefreshResult> Start(ProviderEntry entry, RefreshTrigger trigger, bool includeDiscovery)
+    {
+        var sequence = entry.LastStartedSequence + 1;
+        entry.LastStartedSequence = sequence;
+        entry.LastAttemptAt = _time.GetUtcNow();
+        Task<RefreshResult> task;
+        // The fetch is shared: it must not carry the first caller's HttpContext, Activity or cancellation.
+        using (ExecutionContext.SuppressFlow())
+        {
+            task = Task.Run(() => FetchAndSwapAsync(entry, trigger, sequence, includeDiscovery));
+        }
+        entry.InFlight = task;
+        entry.InFlightSequence = sequence;
+        return task;
+    }
+
+    private async Task<RefreshResult> FetchAndSwapAsync(ProviderEntry entry, RefreshTrigger trigger, long sequence, bool includeDiscovery)
+    {
+        var triggerName = trigger.ToString();
+        var started = _time.GetTimestamp();
+        using var activity = OidcRpActivity.Source.StartActivity("OidcRp.RefreshKeys");
+        activity?.SetTag("oidcrp.provider", entry.Id);
+        activity?.SetTag("oidcrp.trigger", triggerName);
+        Log.RefreshStarted(_logger, entry.Id, triggerName);
+        try
+        {
+            using var timeout = new CancellationTokenSource(_policy.FetchTimeout, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _shutdown.Token);
+            (ProviderSnapshot? snapshot, string? error) = await FetchAsync(entry, includeDiscovery, sequence, linked.Token, timeout.Token);
+            var duration = _time.GetElapsedTime(started);
+            return snapshot is null
+                ? Failed(entry, triggerName, error!, duration, activity)
+                : Succeeded(entry, triggerName, snapshot, duration);
+        }
+        finally
+        {
+            lock (entry.Gate)
+            {
+                if (entry.InFlightSequence == sequence)
+                {
+                    entry.InFlight = null;
+                }
+            }
+        }
+    }
+
+    private async Task<(ProviderSnapshot?, string?)> FetchAsync(ProviderEntry entry, bool includeDiscovery, long sequence,
+        CancellationToken cancellationToken, CancellationToken timeoutToken)
+    {
+        var options = entry.Options;
+        var previous = entry.Snapshot;
+        try
+        {
+            var configuration = previous?.Configuration;
+            var discoveryFetchedAt = previous?.DiscoveryFetchedAt ?? default;
+            if (includeDiscovery || configuration is null)
+            {
+                var discovery = await _fetcher.GetAsync(options.EffectiveMetadataAddress, _policy.MaxResponseBytes, cancellationToken);
+                if (discovery.ErrorCode is { } fetchError)
+                {
+                    return (null, "discovery_" + fetchError);
+                }
+                string? expected;
+                lock (entry.Gate)
+                {
+                    expected = options.ExpectedIssuer ?? entry.PinnedIssuer;
+                }
+                var (parsed, parseError) = MetadataParser.ParseDiscovery(discovery.Body!, expected, options.RequireHttpsMetadata);
+                if (parsed is null)
+                {
+                    return (null, parseError);
+                }
+                configuration = parsed;
+                discoveryFetchedAt = _time.GetUtcNow();
+            }
+
+            var jwks = await _fetcher.GetAsync(new Uri(configuration.JwksUri), _policy.MaxResponseBytes, cancellationToken);
+            if (jwks.ErrorCode is { } jwksError)
+            {
+                return (null, "jwks_" + jwksError);
+            }
+            var (keys, keysError) = MetadataParser.ParseJwks(jwks.Body!, _policy.MaxKeys);
+            if (keys is null)
+            {
+                return (null, keysError);
+            }
+            return (Build(configuration, keys, discoveryFetchedAt, sequence), null);
+        }
+        catch (OperationCanceledException) when (timeoutToken.IsCancellationRequested && !_shutdown.IsCancellationRequested)
+        {
+            return (null, includeDiscovery || previous is null ? "fetch_timeout" : "jwks_timeout");
+        }
+    }
+
+    private ProviderSnapshot Build(Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectConfiguration source,
+        ParsedKeys keys, DateTimeOffset discoveryFetchedAt, long sequence)
+    {
+        // A fresh configuration object per snapshot: the stock handler caches the one it is given per request.
+        var configuration = Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectConfiguration.Create(
+            Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectConfiguration.Write(source));
+        configuration.JsonWebKeySet = keys.KeySet;
+        configuration.SigningKeys.Clear();
+        foreach (var key in keys.SigningKeys)
+        {
+            configuration.SigningKeys.Add(key);
+        }
+        return new ProviderSnapshot(configuration, configuration.Issuer, keys.SigningKeys, keys.Kids, keys.EveryKeyHasKid,
+            MetadataParser.ValidAlgorithms(configuration), keys.Fingerprint, discoveryFetchedAt, _time.GetUtcNow(), sequence);
+    }
+
+    private RefreshResult Succeeded(ProviderEntry entry, string trigger, ProviderSnapshot snapshot, TimeSpan duration)
+    {
+        var previous = entry.Snapshot;
+        if (!entry.TrySwap(snapshot))
+        {
+            Log.StaleSnapshotDiscarded(_logger, entry.Id, snapshot.Sequence);
+        }
+        lock (entry.Gate)
+        {
+            entry.ConsecutiveFailures = 0;
+            entry.LastErrorCode = null;
+            entry.LastFailureAt = null;
+            entry.PinnedIssuer ??= snapshot.Issuer;
+            // Jitter spreads the refreshes of many providers and many instances (up to 10% early).
+            var jitter = 1.0 - (Random.Shared.NextDouble() * 0.1);
+            entry.NextRefreshAt = _time.GetUtcNow() + (_policy.RefreshInterval * jitter);
+        }
+        Interlocked.Increment(ref entry.Refreshes);
+        var changed = previous is null || previous.Fingerprint != snapshot.Fingerprint;
+        Log.RefreshSucceeded(_logger, entry.Id, trigger, snapshot.SigningKeys.Count, snapshot.Fingerprint, changed, (long)duration.TotalMilliseconds);
+        _metrics.Refresh(entry.Id, trigger, "success", duration);
+        return new RefreshResult(RefreshStatus.Refreshed, entry.Snapshot, Duration: duration);
+    }
+
+    private RefreshResult Failed(ProviderEntry entry, string trigger, string error, TimeSpan duration, Activity? activity)
+    {
+        lock (entry.Gate)
+        {
+            entry.ConsecutiveFailures++;
+            entry.LastErrorCode = error;
+            entry.LastFailureAt = _time.GetUtcNow();
+            if (entry.Snapshot is not null)
+            {
+                entry.NextRefreshAt = _time.GetUtcNow() + Backoff(TimeSpan.FromSeconds(30), entry.ConsecutiveFailures - 1, _policy.RefreshInterval);
+            }
+        }
+        Interlocked.Increment(ref entry.FailedRefreshes);
+        activity?.SetStatus(ActivityStatusCode.Error, error);
+        Log.RefreshFailed(_logger, entry.Id, trigger, error);
+        _metrics.Refresh(entry.Id, trigger, "failure", duration);
+        return new RefreshResult(RefreshStatus.Failed, entry.Snapshot, error, duration);
+    }
+
+    internal static TimeSpan Backoff(TimeSpan baseline, int doublings, TimeSpan cap)
+    {
+        var shifted = baseline.Ticks << Math.Clamp(doublings, 0, 10);
+        return TimeSpan.FromTicks(Math.Min(shifted, Math.Max(baseline.Ticks, cap.Ticks)));
+    }
+
+    public void Dispose()
+    {
+        _shutdown.Cancel();
+        _shutdown.Dispose();
+    }
+}

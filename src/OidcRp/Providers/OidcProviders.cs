@@ -1,0 +1,89 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using OidcRp.Audit;
+using OidcRp.Diagnostics;
+
+namespace OidcRp.Providers;
+
+/// <summary>The public face of the registry: status snapshots and audited admin refreshes.</summary>
+internal sealed class OidcProviders(OidcProviderRegistry registry, KeyRefresher refresher, AuditWriter audit,
+    IHttpContextAccessor httpContextAccessor, ILogger<OidcProviders> logger) : IOidcProviders
+{
+    public IReadOnlyList<OidcProviderStatus> GetStatuses() => registry.All.Select(ToStatus).ToList();
+
+    public OidcProviderStatus? GetStatus(string providerId) => registry.Find(providerId) is { } entry ? ToStatus(entry) : null;
+
+    public async Task<OidcRefreshResult> RefreshAsync(string providerId, string actor, CancellationToken cancellationToken)
+    {
+        if (registry.Find(providerId) is not { } entry)
+        {
+            return new OidcRefreshResult { Status = OidcRefreshStatus.NotFound };
+        }
+        var before = Kids(entry.Snapshot);
+        var beforeFingerprint = entry.Snapshot?.Fingerprint;
+        var result = await refresher.RefreshForAdminAsync(entry, cancellationToken);
+        var after = Kids(entry.Snapshot);
+        var status = result.Status switch
+        {
+            RefreshStatus.Throttled => OidcRefreshStatus.Throttled,
+            RefreshStatus.Failed => OidcRefreshStatus.Failed,
+            _ => OidcRefreshStatus.Refreshed,
+        };
+        var outcome = status == OidcRefreshStatus.Refreshed ? OidcAuditOutcomes.Success : OidcAuditOutcomes.Failure;
+        Log.AdminRefresh(logger, entry.Id, AuditText.Clean(actor, AuditText.MaxShort)!, status.ToString());
+        await audit.WriteAsync(httpContextAccessor.HttpContext, new OidcAuditRecordDraft(entry.Id, OidcAuditCategories.AdminRefresh, outcome)
+        {
+            Actor = actor,
+            Reason = status switch
+            {
+                OidcRefreshStatus.Throttled => "throttled",
+                OidcRefreshStatus.Failed => result.ErrorCode,
+                _ => null,
+            },
+            KeysRefreshed = status == OidcRefreshStatus.Refreshed,
+            RefreshDuration = status == OidcRefreshStatus.Refreshed ? result.Duration : null,
+            KidsBefore = before,
+            KidsAfter = after,
+        });
+        return new OidcRefreshResult
+        {
+            Status = status,
+            ProviderId = entry.Id,
+            KidsBefore = before,
+            KidsAfter = after,
+            Changed = beforeFingerprint != entry.Snapshot?.Fingerprint,
+            RetryAfter = result.RetryAfter,
+            ErrorCode = result.ErrorCode,
+        };
+    }
+
+    private static List<string> Kids(ProviderSnapshot? snapshot) =>
+        snapshot is null ? [] : snapshot.Kids.Order(StringComparer.Ordinal).ToList();
+
+    private static OidcProviderStatus ToStatus(ProviderEntry entry)
+    {
+        var snapshot = entry.Snapshot;
+        lock (entry.Gate)
+        {
+            return new OidcProviderStatus
+            {
+                Id = entry.Id,
+                DisplayName = entry.Options.EffectiveDisplayName,
+                Issuer = snapshot?.Issuer ?? entry.Options.ExpectedIssuer,
+                Loaded = snapshot is not null,
+                Kids = Kids(snapshot),
+                KeySetFingerprint = snapshot?.Fingerprint,
+                DiscoveryFetchedAt = snapshot?.DiscoveryFetchedAt,
+                KeysFetchedAt = snapshot?.KeysFetchedAt,
+                LastAttemptAt = entry.LastAttemptAt,
+                NextRefreshAt = entry.NextRefreshAt,
+                LastErrorCode = entry.LastErrorCode,
+                LastErrorAt = entry.LastFailureAt,
+                Recoveries = Interlocked.Read(ref entry.Recoveries),
+                KidMissFailures = Interlocked.Read(ref entry.KidMissFailures),
+                Refreshes = Interlocked.Read(ref entry.Refreshes),
+                FailedRefreshes = Interlocked.Read(ref entry.FailedRefreshes),
+            };
+        }
+    }
+}
