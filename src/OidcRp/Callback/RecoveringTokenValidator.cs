@@ -29,7 +29,7 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, ILogger<R
         {
             jwt = inner.ReadJsonWebToken(token);
         }
-        catch (Exception e) when (e is ArgumentException or SecurityTokenMalformedException)
+        catch (Exception e) when (e is ArgumentException or FormatException or System.Text.Json.JsonException or SecurityTokenMalformedException)
         {
             return Fail(entry, new SecurityTokenMalformedException("The ID token is not a compact JWS.", e), OidcAuditCategories.IdTokenInvalid, "malformed", null);
         }

@@ -1,0 +1,24 @@
+using System.Collections.Concurrent;
+using OidcRp.Audit;
+
+namespace OidcRp.Tests.Unit.Support;
+
+/// <summary>Keeps every audit row written, in order.</summary>
+internal sealed class RecordingAuditSink : IOidcAuditSink
+{
+    private readonly ConcurrentQueue<OidcAuditRecord> _rows = new();
+
+    public IReadOnlyList<OidcAuditRecord> Rows => _rows.ToArray();
+
+    public bool Fail { get; set; }
+
+    public ValueTask WriteAsync(OidcAuditRecord record, CancellationToken cancellationToken)
+    {
+        if (Fail)
+        {
+            throw new InvalidOperationException("audit store down");
+        }
+        _rows.Enqueue(record);
+        return ValueTask.CompletedTask;
+    }
+}
