@@ -1,0 +1,214 @@
+using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using OidcRp.Providers;
+using OidcRp.Tests.Unit.Support;
+
+namespace OidcRp.Tests.Unit.Providers;
+
+public sealed class KeyRefresherTests : IDisposable
+{
+    private readonly RefresherHarness _h = new();
+
+    public void Dispose() => _h.Dispose();
+
+    [Fact]
+    public async Task Nothing_is_fetched_until_first_use_and_concurrent_first_uses_share_one_load()
+    {
+        _ = _h.Entry;
+        Assert.Equal((0, 0), (_h.Op.DiscoveryRequests, _h.Op.JwksRequests));
+        _h.Op.JwksGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var loads = Enumerable.Range(0, 20).Select(_ => _h.Refresher.EnsureLoadedAsync(_h.Entry, CancellationToken.None)).ToList();
+        _h.Op.JwksGate.SetResult();
+        var results = await Task.WhenAll(loads);
+
+        Assert.All(results, r => Assert.NotNull(r.Snapshot));
+        Assert.Equal((1, 1), (_h.Op.DiscoveryRequests, _h.Op.JwksRequests));
+    }
+
+    [Fact]
+    public async Task A_provider_that_never_loaded_retries_with_backoff()
+    {
+        _h.Op.DiscoveryResponse = () => new HttpResponseMessage(HttpStatusCode.BadGateway);
+
+        var first = await _h.Refresher.EnsureLoadedAsync(_h.Entry, CancellationToken.None);
+        var immediate = await _h.Refresher.EnsureLoadedAsync(_h.Entry, CancellationToken.None);
+        _h.Time.Advance(TimeSpan.FromSeconds(1));
+        _h.Op.DiscoveryResponse = null;
+        var later = await _h.Refresher.EnsureLoadedAsync(_h.Entry, CancellationToken.None);
+
+        Assert.Equal((RefreshStatus.Failed, "discovery_http_502"), (first.Status, first.ErrorCode));
+        Assert.Equal(RefreshStatus.Failed, immediate.Status);
+        Assert.Equal(RefreshStatus.Refreshed, later.Status);
+        Assert.Equal(2, _h.Op.DiscoveryRequests);
+    }
+
+    [Fact]
+    public async Task Admin_refresh_is_limited_to_one_per_minimum_interval()
+    {
+        await _h.LoadAsync();
+
+        var first = await _h.Refresher.RefreshForAdminAsync(_h.Entry, CancellationToken.None);
+        _h.Time.Advance(TimeSpan.FromSeconds(2));
+        var second = await _h.Refresher.RefreshForAdminAsync(_h.Entry, CancellationToken.None);
+        _h.Time.Advance(TimeSpan.FromSeconds(3));
+        var third = await _h.Refresher.RefreshForAdminAsync(_h.Entry, CancellationToken.None);
+
+        Assert.Equal(RefreshStatus.Refreshed, first.Status);
+        Assert.Equal(RefreshStatus.Throttled, second.Status);
+        Assert.Equal(TimeSpan.FromSeconds(3), second.RetryAfter);
+        Assert.Equal(RefreshStatus.Refreshed, third.Status);
+        Assert.Equal((3, 3), (_h.Op.DiscoveryRequests, _h.Op.JwksRequests));
+    }
+
+    [Fact]
+    public async Task Refresh_that_changes_the_issuer_is_refused_and_the_last_good_data_kept()
+    {
+        await _h.LoadAsync();
+        var before = _h.Entry.Snapshot;
+        _h.Op.DiscoveryResponse = () => FakeOpHttpHandler.Json(_h.Op.DiscoveryJson().Replace("https://op.example", "https://evil.example", StringComparison.Ordinal));
+
+        var result = await _h.Refresher.RefreshForAdminAsync(_h.Entry, CancellationToken.None);
+
+        Assert.Equal((RefreshStatus.Failed, "discovery_issuer_mismatch"), (result.Status, result.ErrorCode));
+        Assert.Same(before, _h.Entry.Snapshot);
+        Assert.Equal("discovery_issuer_mismatch", _h.Entry.LastErrorCode);
+    }
+
+    [Fact]
+    public async Task Issuer_is_pinned_on_first_load_when_only_a_metadata_address_is_configured()
+    {
+        _h.Options.Providers["test"].Authority = null;
+        _h.Options.Providers["test"].MetadataAddress = "https://op.example/.well-known/openid-configuration";
+        await _h.LoadAsync();
+        _h.Op.DiscoveryResponse = () => FakeOpHttpHandler.Json(_h.Op.DiscoveryJson().Replace("\"issuer\":\"https://op.example\"", "\"issuer\":\"https://op.example/other\"", StringComparison.Ordinal));
+
+        var result = await _h.Refresher.RefreshForAdminAsync(_h.Entry, CancellationToken.None);
+
+        Assert.Equal("discovery_issuer_mismatch", result.ErrorCode);
+    }
+
+    [Fact]
+    public async Task A_cancelled_caller_does_not_cancel_the_shared_fetch()
+    {
+        await _h.LoadAsync();
+        _h.Rotate("key-2");
+        _h.Op.JwksGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var impatient = new CancellationTokenSource();
+
+        var first = _h.Refresher.RefreshOnKidMissAsync(_h.Entry, impatient.Token);
+        var second = _h.Refresher.RefreshOnKidMissAsync(_h.Entry, CancellationToken.None);
+        await impatient.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        _h.Op.JwksGate.SetResult();
+        var joined = await second;
+
+        Assert.Equal(RefreshStatus.Refreshed, joined.Status);
+        Assert.True(_h.Entry.Snapshot!.HasKid("key-2"));
+        Assert.Equal(2, _h.Op.JwksRequests);
+    }
+
+    [Fact]
+    public async Task A_fetch_that_hangs_times_out_on_the_refreshers_clock()
+    {
+        await _h.LoadAsync();
+        _h.Op.JwksGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var refresh = _h.Refresher.RefreshOnKidMissAsync(_h.Entry, CancellationToken.None);
+        while (_h.Op.JwksRequests < 2)
+        {
+            await Task.Delay(5);
+        }
+        _h.Time.Advance(TimeSpan.FromSeconds(10));
+        var result = await refresh.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal((RefreshStatus.Failed, "jwks_timeout"), (result.Status, result.ErrorCode));
+        Assert.NotNull(_h.Entry.Snapshot);
+    }
+
+    [Fact]
+    public async Task An_older_fetch_never_overwrites_a_newer_snapshot()
+    {
+        await _h.LoadAsync();
+        var current = _h.Entry.Snapshot!;
+
+        var swapped = _h.Entry.TrySwap(current with { Sequence = current.Sequence - 1, Fingerprint = "older" });
+
+        Assert.False(swapped);
+        Assert.Same(current, _h.Entry.Snapshot);
+    }
+
+    [Fact]
+    public async Task Oversized_documents_and_cross_origin_redirects_are_refused()
+    {
+        _h.Op.JwksBody = "{\"keys\":[" + new string(' ', 300 * 1024) + "]}";
+        var tooLarge = await _h.Refresher.EnsureLoadedAsync(_h.Entry, CancellationToken.None);
+
+        using var h = new RefresherHarness();
+        h.Op.DiscoveryResponse = () => new HttpResponseMessage(HttpStatusCode.Found) { Headers = { Location = new Uri("https://attacker.example/.well-known/openid-configuration") } };
+        var redirected = await h.Refresher.EnsureLoadedAsync(h.Entry, CancellationToken.None);
+
+        Assert.Equal("jwks_too_large", tooLarge.ErrorCode);
+        Assert.Equal("discovery_redirect_cross_origin", redirected.ErrorCode);
+    }
+
+    [Fact]
+    public async Task Same_origin_redirects_are_followed()
+    {
+        var redirected = false;
+        _h.Op.DiscoveryResponse = () =>
+        {
+            if (redirected)
+            {
+                return FakeOpHttpHandler.Json(_h.Op.DiscoveryJson());
+            }
+            redirected = true;
+            return new HttpResponseMessage(HttpStatusCode.MovedPermanently) { Headers = { Location = new Uri("/.well-known/openid-configuration", UriKind.Relative) } };
+        };
+
+        var result = await _h.Refresher.EnsureLoadedAsync(_h.Entry, CancellationToken.None);
+
+        Assert.Equal(RefreshStatus.Refreshed, result.Status);
+    }
+
+    [Fact]
+    public async Task Background_refresh_runs_when_the_interval_has_passed_and_not_before()
+    {
+        await _h.LoadAsync();
+        var background = new BackgroundKeyRefresh(_h.Registry, _h.Refresher, _h.Time, NullLogger<BackgroundKeyRefresh>.Instance);
+
+        _h.Time.Advance(TimeSpan.FromMinutes(8));
+        await background.RunDueRefreshesAsync(CancellationToken.None);
+        Assert.Equal(1, _h.Op.JwksRequests);
+
+        _h.Time.Advance(TimeSpan.FromMinutes(2));
+        await background.RunDueRefreshesAsync(CancellationToken.None);
+        Assert.Equal((2, 2), (_h.Op.DiscoveryRequests, _h.Op.JwksRequests));
+    }
+
+    [Fact]
+    public async Task The_stock_handlers_refresh_request_fetches_nothing()
+    {
+        await _h.LoadAsync();
+        var manager = new RegistryConfigurationManager(_h.Entry, _h.Refresher, NullLogger.Instance);
+
+        manager.RequestRefresh();
+        manager.RequestRefresh();
+        OpenIdConnectConfiguration configuration = await manager.GetConfigurationAsync(CancellationToken.None);
+
+        Assert.Equal("https://op.example", configuration.Issuer);
+        Assert.Single(configuration.SigningKeys);
+        Assert.Equal((1, 1), (_h.Op.DiscoveryRequests, _h.Op.JwksRequests));
+    }
+
+    [Theory]
+    [InlineData(0, 30)]
+    [InlineData(1, 60)]
+    [InlineData(3, 240)]
+    [InlineData(10, 600)]
+    public void Backoff_doubles_and_is_capped(int failures, int seconds)
+    {
+        Assert.Equal(TimeSpan.FromSeconds(seconds), KeyRefresher.Backoff(TimeSpan.FromSeconds(30), failures, TimeSpan.FromMinutes(10)));
+    }
+}
