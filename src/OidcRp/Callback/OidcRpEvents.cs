@@ -157,10 +157,3 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor)
         return clean.Length == 0 ? "invalid" : clean;
     }
 }
-
-/// <summary>Claim types OidcRp adds to the signed-in identity.</summary>
-public static class OidcRpClaimTypes
-{
-    /// <summary>The id of the provider the user signed in with.</summary>
-    public const string Provider = "oidcrp_provider";
-}

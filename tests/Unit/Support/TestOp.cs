@@ -1,0 +1,225 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.Tokens;
+
+namespace OidcRp.Tests.Unit.Support;
+
+/// <summary>
+/// A small OpenID Provider on Kestrel at 127.0.0.1 for pipeline tests: discovery, JWKS, an authorize
+/// endpoint that approves at once (form_post), a token endpoint checking client secret and PKCE, and
+/// runtime key rotation. Counts requests per endpoint.
+/// </summary>
+internal sealed class TestOp : IAsyncDisposable
+{
+    public const string ClientSecret = "op-client-secret-value";
+    private readonly ConcurrentDictionary<string, Grant> _grants = new();
+    private readonly ConcurrentDictionary<string, int> _counts = new();
+    private WebApplication? _app;
+
+    private sealed record Grant(string ClientId, string RedirectUri, string? Nonce, string Challenge, string Subject);
+
+    public string Issuer { get; private set; } = "";
+
+    public string ClientId { get; init; } = "rp-client";
+
+    /// <summary>Keys served in the JWKS.</summary>
+    public List<TestSigningKey> Published { get; } = [];
+
+    /// <summary>The key ID tokens are signed with (need not be published).</summary>
+    public TestSigningKey? Signing { get; set; }
+
+    public string NextSubject { get; set; } = "alice";
+
+    /// <summary>When set, authorize answers with this OAuth error instead of a code.</summary>
+    public string? AuthorizeError { get; set; }
+
+    /// <summary>When set, the authorization response carries this <c>iss</c> (RFC 9207).</summary>
+    public string? ResponseIss { get; set; }
+
+    public bool JwksDown { get; set; }
+
+    public bool AdvertiseIssParameter { get; set; }
+
+    /// <summary>Every code, nonce and state this OP issued or saw: none may appear in the RP's output.</summary>
+    public ConcurrentBag<string> Secrets { get; } = [];
+
+    public int Count(string endpoint) => _counts.GetValueOrDefault(endpoint);
+
+    public static async Task<TestOp> StartAsync(string clientId = "rp-client")
+    {
+        var op = new TestOp { ClientId = clientId };
+        var key = TestSigningKey.Create("op-key-1");
+        op.Published.Add(key);
+        op.Signing = key;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        app.MapGet("/.well-known/openid-configuration", op.Discovery);
+        app.MapGet("/jwks", op.Jwks);
+        app.MapGet("/authorize", op.Authorize);
+        app.MapPost("/token", op.TokenAsync);
+        app.MapGet("/logout", () => Results.Text("signed out at the OP"));
+        await app.StartAsync();
+        op._app = app;
+        op.Issuer = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single().TrimEnd('/');
+        return op;
+    }
+
+    /// <summary>Rotates: a new key signs from now on; the old one stays published, is dropped, or (stage) the new one is only published.</summary>
+    public TestSigningKey Rotate(string kid, RotationMode mode)
+    {
+        var next = TestSigningKey.Create(kid);
+        switch (mode)
+        {
+            case RotationMode.KeepOld:
+                Published.Add(next);
+                Signing = next;
+                break;
+            case RotationMode.DropOld:
+                Published.Clear();
+                Published.Add(next);
+                Signing = next;
+                break;
+            case RotationMode.Stage:
+                Published.Add(next);
+                break;
+        }
+        return next;
+    }
+
+    private void Hit(string endpoint) => _counts.AddOrUpdate(endpoint, 1, (_, n) => n + 1);
+
+    private IResult Discovery()
+    {
+        Hit("discovery");
+        var document = new Dictionary<string, object>
+        {
+            ["issuer"] = Issuer,
+            ["authorization_endpoint"] = Issuer + "/authorize",
+            ["token_endpoint"] = Issuer + "/token",
+            ["jwks_uri"] = Issuer + "/jwks",
+            ["end_session_endpoint"] = Issuer + "/logout",
+            ["response_types_supported"] = new[] { "code" },
+            ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
+            ["code_challenge_methods_supported"] = new[] { "S256" },
+            ["token_endpoint_auth_methods_supported"] = new[] { "client_secret_basic", "client_secret_post" },
+            ["authorization_response_iss_parameter_supported"] = AdvertiseIssParameter,
+        };
+        return Results.Json(document);
+    }
+
+    private IResult Jwks()
+    {
+        Hit("jwks");
+        return JwksDown
+            ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable)
+            : Results.Text(TestSigningKey.Jwks(Published), "application/json");
+    }
+
+    private IResult Authorize(HttpRequest request)
+    {
+        Hit("authorize");
+        var q = request.Query;
+        string redirectUri = q["redirect_uri"]!, state = q["state"]!;
+        Secrets.Add(state);
+        if (q["nonce"] is { Count: > 0 } n)
+        {
+            Secrets.Add(n!);
+        }
+        var fields = new Dictionary<string, string> { ["state"] = state };
+        if (AuthorizeError is { } error)
+        {
+            fields["error"] = error;
+            fields["error_description"] = "The user said no. op-error-description-sentinel";
+        }
+        else
+        {
+            if (q["client_id"] != ClientId || q["response_type"] != "code" || q["code_challenge_method"] != "S256")
+            {
+                return Results.BadRequest("bad authorize request");
+            }
+            var code = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(24));
+            Secrets.Add(code);
+            _grants[code] = new Grant(q["client_id"]!, redirectUri, q["nonce"], q["code_challenge"]!, NextSubject);
+            fields["code"] = code;
+        }
+        if ((ResponseIss ?? (AdvertiseIssParameter ? Issuer : null)) is { } iss)
+        {
+            fields["iss"] = iss;
+        }
+        var html = new StringBuilder($"<html><body onload=\"document.forms[0].submit()\"><form method=\"post\" action=\"{HtmlEncoder.Default.Encode(redirectUri)}\">");
+        foreach (var (name, value) in fields)
+        {
+            html.Append($"<input type=\"hidden\" name=\"{name}\" value=\"{HtmlEncoder.Default.Encode(value)}\"/>");
+        }
+        return Results.Content(html.Append("</form></body></html>").ToString(), "text/html");
+    }
+
+    private async Task<IResult> TokenAsync(HttpRequest request)
+    {
+        Hit("token");
+        var form = await request.ReadFormAsync();
+        var (clientId, secret) = ClientCredentials(request, form);
+        if (clientId != ClientId || secret != ClientSecret)
+        {
+            return Results.Json(new { error = "invalid_client" }, statusCode: 401);
+        }
+        if (form["grant_type"] != "authorization_code" || !_grants.TryRemove(form["code"].ToString(), out var grant)
+            || grant.RedirectUri != form["redirect_uri"])
+        {
+            return Results.Json(new { error = "invalid_grant", error_description = "op-token-error-sentinel" }, statusCode: 400);
+        }
+        var challenge = Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(form["code_verifier"].ToString())));
+        if (challenge != grant.Challenge)
+        {
+            return Results.Json(new { error = "invalid_grant", error_description = "pkce" }, statusCode: 400);
+        }
+        var idToken = Signing!.CreateIdToken(Issuer, ClientId, grant.Subject, grant.Nonce);
+        var accessToken = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(24));
+        Secrets.Add(idToken);
+        Secrets.Add(accessToken);
+        Secrets.Add(form["code_verifier"].ToString());
+        return Results.Json(new { access_token = accessToken, token_type = "Bearer", expires_in = 300, id_token = idToken });
+    }
+
+    private static (string?, string?) ClientCredentials(HttpRequest request, IFormCollection form)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (header.StartsWith("Basic ", StringComparison.Ordinal))
+        {
+            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..])).Split(':', 2);
+            return (WebUtility.UrlDecode(decoded[0]), WebUtility.UrlDecode(decoded[1]));
+        }
+        return (form["client_id"], form["client_secret"]);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+        foreach (var key in Published)
+        {
+            key.Dispose();
+        }
+    }
+}
+
+public enum RotationMode
+{
+    KeepOld,
+    DropOld,
+    Stage,
+}
