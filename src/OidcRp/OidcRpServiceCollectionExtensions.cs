@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OidcRp;
 using OidcRp.Admin;
@@ -57,6 +58,10 @@ public static class OidcRpServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<OidcRpOptions>, PostConfigureProviderIds>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OidcRpOptions>, OidcRpOptionsValidator>());
 
+        // The stock handler logs the authorization URL (state, nonce) at Debug and the authorization
+        // response (code, state) at Trace. OidcRp keeps those levels off by default; an application that
+        // sets its own rule for this category deliberately overrides this.
+        services.AddLogging(logging => logging.AddFilter("Microsoft.AspNetCore.Authentication.OpenIdConnect", LogLevel.Information));
         services.AddHttpContextAccessor();
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);

@@ -55,8 +55,14 @@ internal static class AdminEndpoints
         return Results.Ok(rows);
     }
 
-    internal static string Actor(ClaimsPrincipal user) =>
-        user.Identity is { IsAuthenticated: true } identity
-            ? identity.Name ?? user.FindFirst("sub")?.Value ?? "authenticated"
-            : "anonymous";
+    /// <summary>Who is calling: <c>{provider}:{sub}</c> for OidcRp sign-ins, else the subject or name.</summary>
+    internal static string Actor(ClaimsPrincipal user)
+    {
+        if (user.Identity is not { IsAuthenticated: true } identity)
+        {
+            return "anonymous";
+        }
+        var subject = user.FindFirst("sub")?.Value ?? identity.Name ?? "authenticated";
+        return user.FindFirst(OidcRpClaimTypes.Provider)?.Value is { } provider ? provider + ":" + subject : subject;
+    }
 }

@@ -48,6 +48,12 @@ internal sealed class TestOp : IAsyncDisposable
 
     public bool JwksDown { get; set; }
 
+    /// <summary>When set, ID tokens carry this nonce instead of the one the RP sent.</summary>
+    public string? OverrideNonce { get; set; }
+
+    /// <summary>When true, ID tokens are already expired.</summary>
+    public bool IssueExpired { get; set; }
+
     public bool AdvertiseIssParameter { get; set; }
 
     /// <summary>Every code, nonce and state this OP issued or saw: none may appear in the RP's output.</summary>
@@ -185,7 +191,9 @@ internal sealed class TestOp : IAsyncDisposable
         {
             return Results.Json(new { error = "invalid_grant", error_description = "pkce" }, statusCode: 400);
         }
-        var idToken = Signing!.CreateIdToken(Issuer, ClientId, grant.Subject, grant.Nonce);
+        var idToken = IssueExpired
+            ? Signing!.CreateIdToken(Issuer, ClientId, grant.Subject, OverrideNonce ?? grant.Nonce, expires: DateTime.UtcNow.AddMinutes(-10), notBefore: DateTime.UtcNow.AddMinutes(-20))
+            : Signing!.CreateIdToken(Issuer, ClientId, grant.Subject, OverrideNonce ?? grant.Nonce);
         var accessToken = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(24));
         Secrets.Add(idToken);
         Secrets.Add(accessToken);
