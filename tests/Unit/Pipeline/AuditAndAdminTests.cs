@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OidcRp.Audit;
+using OidcRp.Tests.Support;
 using OidcRp.Tests.Unit.Support;
 
 namespace OidcRp.Tests.Unit.Pipeline;
@@ -17,7 +18,7 @@ public sealed class AuditAndAdminTests : IAsyncLifetime
     {
         _alpha = await TestOp.StartAsync("alpha-client");
         _beta = await TestOp.StartAsync("beta-client");
-        _rp = await RpApp.StartAsync(new Dictionary<string, TestOp> { ["alpha"] = _alpha, ["beta"] = _beta });
+        _rp = await RpApp.StartAsync([_alpha.As("alpha"), _beta.As("beta")]);
     }
 
     public async Task DisposeAsync()
@@ -155,7 +156,7 @@ public sealed class AuditAndAdminTests : IAsyncLifetime
     [Fact]
     public async Task Failed_code_exchange_is_a_rejected_callback()
     {
-        await using var rp = await RpApp.StartAsync(new Dictionary<string, TestOp> { ["alpha"] = _alpha },
+        await using var rp = await RpApp.StartAsync([_alpha.As("alpha")],
             o => o.Providers["alpha"].ClientSecret = "wrong-secret");
         using var browser = rp.Browser();
 
@@ -209,7 +210,7 @@ public sealed class AuditAndAdminTests : IAsyncLifetime
     [Fact]
     public async Task Default_sink_logs_each_row_and_serves_the_audit_endpoint()
     {
-        await using var rp = await RpApp.StartAsync(new Dictionary<string, TestOp> { ["alpha"] = _alpha },
+        await using var rp = await RpApp.StartAsync([_alpha.As("alpha")],
             services: s => s.AddSingleton<IOidcAuditSink>(sp => ActivatorUtilities.CreateInstance<LoggingAuditSink>(sp)));
         using var admin = rp.Browser();
         _alpha.NextSubject = "admin";

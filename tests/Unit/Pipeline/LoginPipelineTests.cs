@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using OidcRp.Audit;
+using OidcRp.Tests.Support;
 using OidcRp.Tests.Unit.Support;
 
 namespace OidcRp.Tests.Unit.Pipeline;
@@ -17,7 +18,7 @@ public sealed class LoginPipelineTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _op = await TestOp.StartAsync();
-        _rp = await RpApp.StartAsync(new Dictionary<string, TestOp> { ["alpha"] = _op });
+        _rp = await RpApp.StartAsync([_op.As("alpha")]);
     }
 
     public async Task DisposeAsync()

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using OidcRp.Callback;
 using OidcRp.Providers;
+using OidcRp.Tests.Support;
 using OidcRp.Tests.Unit.Support;
 
 namespace OidcRp.Tests.Unit.Registration;
@@ -115,7 +116,7 @@ public sealed class RegistrationTests
         await using var op = await TestOp.StartAsync();
 
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            RpApp.StartAsync(new Dictionary<string, TestOp> { ["alpha"] = op }, protectAdmin: false));
+            RpApp.StartAsync([op.As("alpha")], protectAdmin: false));
 
         Assert.Contains("has no authorization policy", e.Message, StringComparison.Ordinal);
     }
@@ -162,7 +163,7 @@ public sealed class RegistrationTests
     public async Task Health_check_is_unhealthy_before_loading_then_healthy_then_degraded_when_stale()
     {
         await using var op = await TestOp.StartAsync();
-        await using var rp = await RpApp.StartAsync(new Dictionary<string, TestOp> { ["alpha"] = op },
+        await using var rp = await RpApp.StartAsync([op.As("alpha")],
             services: s => s.AddHealthChecks().AddOidcRpProviders());
         var health = rp.Services.GetRequiredService<HealthCheckService>();
 

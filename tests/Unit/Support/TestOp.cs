@@ -61,6 +61,9 @@ internal sealed class TestOp : IAsyncDisposable
 
     public int Count(string endpoint) => _counts.GetValueOrDefault(endpoint);
 
+    /// <summary>This OP as an RP registration under <paramref name="id"/>.</summary>
+    public OidcRp.Tests.Support.RpProvider As(string id) => new(id, Issuer, ClientId, ClientSecret);
+
     public static async Task<TestOp> StartAsync(string clientId = "rp-client")
     {
         var op = new TestOp { ClientId = clientId };

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using OidcRp.Audit;
 
-namespace OidcRp.Tests.Unit.Support;
+namespace OidcRp.Tests.Support;
 
 /// <summary>Keeps every audit row written, in order.</summary>
-internal sealed class RecordingAuditSink : IOidcAuditSink
+public sealed class RecordingAuditSink : IOidcAuditSink
 {
     private readonly ConcurrentQueue<OidcAuditRecord> _rows = new();
 

@@ -11,13 +11,16 @@ using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using OidcRp.Audit;
 
-namespace OidcRp.Tests.Unit.Support;
+namespace OidcRp.Tests.Support;
+
+/// <summary>A provider as the RP app registers it.</summary>
+public sealed record RpProvider(string Id, string Authority, string ClientId, string ClientSecret);
 
 /// <summary>
 /// A relying-party app on Kestrel at 127.0.0.1 using only OidcRp's public API: cookie sign-in, the login
 /// and admin endpoints (admin policy: subject "admin"), and <c>/whoami</c>.
 /// </summary>
-internal sealed class RpApp : IAsyncDisposable
+public sealed class RpApp : IAsyncDisposable
 {
     private WebApplication? _app;
 
@@ -31,12 +34,12 @@ internal sealed class RpApp : IAsyncDisposable
 
     public IServiceProvider Services => _app!.Services;
 
-    public static async Task<RpApp> StartAsync(IReadOnlyDictionary<string, TestOp> providers, Action<OidcRpOptions>? configure = null,
-        bool protectAdmin = true, Action<IServiceCollection>? services = null)
+    public static async Task<RpApp> StartAsync(IEnumerable<RpProvider> providers, Action<OidcRpOptions>? configure = null,
+        bool protectAdmin = true, Action<IServiceCollection>? services = null, int port = 0)
     {
         var rp = new RpApp();
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders().AddProvider(new FakeLoggerProvider(rp.Logs)).SetMinimumLevel(LogLevel.Debug);
         builder.Services.AddSingleton<TimeProvider>(rp.Time);
         builder.Services.AddSingleton<IOidcAuditSink>(rp.Audit);
@@ -49,13 +52,13 @@ internal sealed class RpApp : IAsyncDisposable
             })
             .AddMultiOidc(o =>
             {
-                foreach (var (id, op) in providers)
+                foreach (var provider in providers)
                 {
-                    o.Providers[id] = new OidcProviderOptions
+                    o.Providers[provider.Id] = new OidcProviderOptions
                     {
-                        Authority = op.Issuer,
-                        ClientId = op.ClientId,
-                        ClientSecret = TestOp.ClientSecret,
+                        Authority = provider.Authority,
+                        ClientId = provider.ClientId,
+                        ClientSecret = provider.ClientSecret,
                         RequireHttpsMetadata = false,
                     };
                 }
@@ -76,6 +79,7 @@ internal sealed class RpApp : IAsyncDisposable
             provider = user.FindFirst(OidcRpClaimTypes.Provider)?.Value,
             sub = user.FindFirst("sub")?.Value,
             iss = user.FindFirst("sub")?.Issuer,
+            name = user.FindFirst("name")?.Value,
         })).RequireAuthorization();
         await app.StartAsync();
         rp._app = app;
@@ -83,7 +87,16 @@ internal sealed class RpApp : IAsyncDisposable
         return rp;
     }
 
-    public BrowserClient Browser() => new(BaseUrl);
+    public BrowserClient Browser(string username = "alice", string? password = null) =>
+        new(BaseUrl) { Username = username, Password = password ?? username + "-password" };
+
+    /// <summary>A free loopback port, for OPs that must know the RP's redirect URI before it starts.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,109 @@
+using System.Net;
+
+namespace OidcRp.Tests.Support;
+
+/// <summary>One authorization response on its way back to the RP (the OP's form_post page).</summary>
+public sealed record PendingCallback(string Action, Dictionary<string, string> Fields);
+
+/// <summary>
+/// Drives a login the way a browser does, over real HTTP: follows the RP's redirect to the OP, signs in
+/// on the OP's login form when there is one, and posts the OP's form_post answer back to the RP. Keeps
+/// cookies per origin and path, never follows redirects on its own, and records every RP response body.
+/// </summary>
+public sealed class BrowserClient(string rpBase) : IDisposable
+{
+    private const int MaxSteps = 12;
+    private readonly HttpClient _http = new(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false });
+
+    public CookieJar Cookies { get; } = new();
+
+    /// <summary>Every RP response body this browser saw, for secret scans.</summary>
+    public List<string> Bodies { get; } = [];
+
+    public string UserAgent { get; set; } = "OidcRpTests/1.0";
+
+    public string Username { get; set; } = "alice";
+
+    public string Password { get; set; } = "alice-password";
+
+    public string RpBase => rpBase;
+
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string url, Dictionary<string, string>? form = null)
+    {
+        var uri = new Uri(url.StartsWith('/') ? rpBase + url : url);
+        using var request = new HttpRequestMessage(method, uri);
+        request.Headers.UserAgent.ParseAdd(UserAgent);
+        if (form is not null)
+        {
+            request.Content = new FormUrlEncodedContent(form);
+        }
+        if (Cookies.Header(uri) is { } cookie)
+        {
+            request.Headers.Add("Cookie", cookie);
+        }
+        var response = await _http.SendAsync(request);
+        Cookies.Remember(uri, response);
+        if (uri.GetLeftPart(UriPartial.Authority) == rpBase)
+        {
+            Bodies.Add(await response.Content.ReadAsStringAsync());
+        }
+        return response;
+    }
+
+    public Task<HttpResponseMessage> GetAsync(string url) => SendAsync(HttpMethod.Get, url);
+
+    /// <summary>Starts a login at the RP and walks the OP until its answer to the RP is in hand.</summary>
+    public async Task<PendingCallback> BeginLoginAsync(string providerId, string returnUrl = "/whoami")
+    {
+        var current = new Uri($"{rpBase}/auth/oidc/{providerId}/login?returnUrl={Uri.EscapeDataString(returnUrl)}");
+        var response = await SendAsync(HttpMethod.Get, current.AbsoluteUri);
+        for (var step = 0; step < MaxSteps; step++)
+        {
+            var status = response.StatusCode;
+            var location = response.Headers.Location;
+            var html = await response.Content.ReadAsStringAsync();
+            response.Dispose();
+            if ((int)status is >= 300 and < 400)
+            {
+                current = new Uri(current, location!);
+                response = await SendAsync(HttpMethod.Get, current.AbsoluteUri);
+                continue;
+            }
+            if (status != HttpStatusCode.OK)
+            {
+                throw new InvalidOperationException($"Login stopped at {current} with {(int)status}: {Snippet(html)}");
+            }
+            var forms = HtmlForms.Parse(html);
+            var form = forms.FirstOrDefault(f => f.Id == "kc-form-login") ?? forms.FirstOrDefault()
+                ?? throw new InvalidOperationException($"No form at {current}: {Snippet(html)}");
+            var action = new Uri(current, form.Action);
+            if (action.GetLeftPart(UriPartial.Authority) == rpBase)
+            {
+                return new PendingCallback(action.AbsoluteUri, form.Fields);
+            }
+            // A login page at the OP: fill in the credentials and submit.
+            foreach (var name in new[] { "username", "login" }.Where(form.Fields.ContainsKey))
+            {
+                form.Fields[name] = Username;
+            }
+            if (form.Fields.ContainsKey("password"))
+            {
+                form.Fields["password"] = Password;
+            }
+            current = action;
+            response = await SendAsync(HttpMethod.Post, action.AbsoluteUri, form.Fields);
+        }
+        response.Dispose();
+        throw new InvalidOperationException("Login did not come back to the RP.");
+    }
+
+    public Task<HttpResponseMessage> FinishLoginAsync(PendingCallback callback, string? action = null) =>
+        SendAsync(HttpMethod.Post, action ?? callback.Action, callback.Fields);
+
+    public async Task<HttpResponseMessage> LoginAsync(string providerId, string returnUrl = "/whoami") =>
+        await FinishLoginAsync(await BeginLoginAsync(providerId, returnUrl));
+
+    private static string Snippet(string html) => html.Length > 300 ? html[..300] : html;
+
+    public void Dispose() => _http.Dispose();
+}
