@@ -3,13 +3,13 @@
 // One process serves one issuer on 127.0.0.1:<port>. Besides the OP itself it offers test-only
 // routes under /__test to rotate the signing key at runtime and to count requests, as OidcRp's
 // claims are measured at the OP:
-//   POST /__test/rotate?mode=keep|drop|stage|promote|unpublished   -> { kid, signing, published }
+//   POST /__test/rotate?mode=keep|drop|stage|promote|unpublished|revert   -> { kid, signing, published }
 //   POST /__test/jwks?down=true|false                               -> JWKS answers 503 while down
 //   GET  /__test/counts                                             -> { discovery, jwks, token, authorization }
 //   GET  /__test/state                                              -> { signing, published }
 //
 // oidc-provider has no API to change keys at runtime, so a rotation rebuilds the Provider with the
-// new key order; the in-memory adapter's storage is module-level and the cookie keys are fixed, so
+// new key order; every build shares one in-memory store and the cookie keys are fixed, so
 // sessions, grants and codes in flight survive. The JWKS is served by this wrapper from its own
 // "published" list, which lets a test sign with a key the OP never publishes.
 //
@@ -19,6 +19,10 @@ import http from 'node:http';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import Provider from 'oidc-provider';
+// The package's own in-memory adapter (the version is pinned by the lock file). Each Provider built
+// with the default adapter gets a fresh store, so one store is created here and shared by every
+// rebuild: sessions, interactions, grants and codes in flight survive a rotation.
+import { createMemoryAdapter } from 'oidc-provider/lib/adapters/memory_adapter.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -55,6 +59,8 @@ function publicJwk({ kty, n, e, kid, alg, use }) {
 let signingOrder = [newKey()];
 let published = [...signingOrder];
 let staged = null;
+const history = []; // keys that signed before each rotation, for 'revert'
+const adapter = createMemoryAdapter(0);
 let provider;
 let handler;
 let issuer;
@@ -72,6 +78,7 @@ function build() {
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
     }],
+    adapter,
     jwks: { keys: signingOrder },
     cookies: { keys: cookieKeys },
     pkce: { required: () => true },
@@ -101,6 +108,7 @@ function build() {
 
 function rotate(mode) {
   const previous = signingOrder[0];
+  if (mode !== 'revert' && mode !== 'stage') history.push(previous);
   switch (mode) {
     case 'keep': { // Keycloak's "passive": the old key stays published, the new one signs
       const next = newKey();
@@ -129,6 +137,12 @@ function rotate(mode) {
     case 'unpublished': { // sign with a key the JWKS never shows
       const secret = newKey();
       signingOrder = [secret, ...signingOrder];
+      break;
+    }
+    case 'revert': { // the key that signed before the last rotation signs again
+      const back = history.pop();
+      if (!back) throw new Error('nothing to revert to');
+      signingOrder = [back, ...signingOrder.filter((k) => k.kid !== back.kid)];
       break;
     }
     default:

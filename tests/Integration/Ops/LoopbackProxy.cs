@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace OidcRp.Tests.Integration.Ops;
+
+/// <summary>
+/// A forwarding proxy on 127.0.0.1 in front of an OP that cannot count its own requests (Keycloak).
+/// Everything (browser and RP) reaches the OP through it, so it counts at the OP's door; it can also
+/// make the JWKS answer 503 and leave chosen kids out of the JWKS.
+/// </summary>
+public sealed class LoopbackProxy : IAsyncDisposable
+{
+    private static readonly HashSet<string> HopHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Host", "Connection", "Transfer-Encoding", "Keep-Alive", "Upgrade", "Proxy-Connection", "Content-Length",
+    };
+
+    private readonly ConcurrentDictionary<string, int> _counts = new();
+    private readonly HttpClient _forward = new(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false });
+    private WebApplication? _app;
+
+    public Uri? Target { get; set; }
+
+    /// <summary>Path prefixes (one per issuer, e.g. <c>/realms/a</c>) whose JWKS answers 503.</summary>
+    public ConcurrentDictionary<string, bool> JwksDown { get; } = new();
+
+    public ConcurrentDictionary<string, bool> HiddenKids { get; } = new();
+
+    /// <summary>Requests of a kind (discovery, jwks, token) under a path prefix (one per issuer).</summary>
+    public int Count(string prefix, string kind) => _counts.GetValueOrDefault(prefix + "|" + kind);
+
+    public static async Task<LoopbackProxy> StartAsync(int port)
+    {
+        var proxy = new LoopbackProxy();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.Logging.ClearProviders();
+        proxy._app = builder.Build();
+        proxy._app.Run(proxy.ForwardAsync);
+        await proxy._app.StartAsync();
+        return proxy;
+    }
+
+    private static string Kind(PathString path) => path.Value switch
+    {
+        { } p when p.EndsWith("/.well-known/openid-configuration", StringComparison.Ordinal) => "discovery",
+        { } p when p.EndsWith("/protocol/openid-connect/certs", StringComparison.Ordinal) => "jwks",
+        { } p when p.EndsWith("/protocol/openid-connect/token", StringComparison.Ordinal) => "token",
+        _ => "other",
+    };
+
+    private static string Prefix(PathString path)
+    {
+        var segments = (path.Value ?? "/").Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return segments.Length >= 2 ? $"/{segments[0]}/{segments[1]}" : "/";
+    }
+
+    private async Task ForwardAsync(HttpContext context)
+    {
+        var kind = Kind(context.Request.Path);
+        var prefix = Prefix(context.Request.Path);
+        _counts.AddOrUpdate(prefix + "|" + kind, 1, (_, n) => n + 1);
+        if (kind == "jwks" && JwksDown.ContainsKey(prefix))
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return;
+        }
+        using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri(Target!, context.Request.Path + context.Request.QueryString));
+        if (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        {
+            request.Content = new StreamContent(context.Request.Body);
+        }
+        foreach (var (name, values) in context.Request.Headers)
+        {
+            if (!HopHeaders.Contains(name) && !request.Headers.TryAddWithoutValidation(name, values.ToArray()))
+            {
+                request.Content?.Headers.TryAddWithoutValidation(name, values.ToArray());
+            }
+        }
+        using var response = await _forward.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
+        context.Response.StatusCode = (int)response.StatusCode;
+        foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
+        {
+            if (!HopHeaders.Contains(name))
+            {
+                context.Response.Headers[name] = values.ToArray();
+            }
+        }
+        if (kind == "jwks" && response.IsSuccessStatusCode && !HiddenKids.IsEmpty)
+        {
+            var jwks = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            var keys = jwks["keys"]!.AsArray();
+            foreach (var key in keys.Where(k => HiddenKids.ContainsKey(k!["kid"]!.GetValue<string>())).ToList())
+            {
+                keys.Remove(key);
+            }
+            await context.Response.WriteAsync(jwks.ToJsonString(JsonSerializerOptions.Default));
+            return;
+        }
+        await response.Content.CopyToAsync(context.Response.Body);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _forward.Dispose();
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
+}

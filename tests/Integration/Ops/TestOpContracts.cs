@@ -1,0 +1,56 @@
+namespace OidcRp.Tests.Integration.Ops;
+
+/// <summary>How a test OP changes its signing key at runtime.</summary>
+public enum RotationMode
+{
+    /// <summary>A new key signs; the old one stays published (Keycloak's "passive").</summary>
+    KeepOld,
+
+    /// <summary>A new key signs; the old one is no longer published (Keycloak's "disabled"/deleted).</summary>
+    DropOld,
+
+    /// <summary>The next key is published but does not sign yet.</summary>
+    Stage,
+
+    /// <summary>The staged key starts signing.</summary>
+    Promote,
+
+    /// <summary>A new key signs that the JWKS never shows (a forgery-shaped failure).</summary>
+    Unpublished,
+
+    /// <summary>The key that signed before the last rotation signs again.</summary>
+    Revert,
+}
+
+/// <summary>Requests the OP has seen, counted at the OP (not inside the library).</summary>
+public sealed record OpCounts(int Discovery, int Jwks, int Token);
+
+/// <summary>One issuer of a test OP, with one confidential client registered for the RP.</summary>
+public interface IOpIssuer : IAsyncDisposable
+{
+    string Authority { get; }
+
+    string ClientId { get; }
+
+    string ClientSecret { get; }
+
+    /// <summary>Rotates the signing key; returns the kid that signs afterwards.</summary>
+    Task<string> RotateAsync(RotationMode mode);
+
+    /// <summary>Makes the JWKS endpoint answer 503 (or serve again).</summary>
+    Task SetJwksDownAsync(bool down);
+
+    Task<OpCounts> CountsAsync();
+}
+
+/// <summary>A kind of identity provider the scenarios run against.</summary>
+public interface IOpFixture : IAsyncDisposable
+{
+    string Name { get; }
+
+    /// <summary>Why this OP cannot run here, or null when it can.</summary>
+    string? SkipReason { get; }
+
+    /// <summary>Starts a fresh issuer whose client accepts <paramref name="redirectUris"/>. Users: alice, bob, admin (password: name + "-password").</summary>
+    Task<IOpIssuer> StartIssuerAsync(string name, IReadOnlyList<string> redirectUris);
+}

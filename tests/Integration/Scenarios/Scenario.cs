@@ -1,0 +1,53 @@
+using OidcRp.Audit;
+using OidcRp.Tests.Integration.Ops;
+using OidcRp.Tests.Support;
+
+namespace OidcRp.Tests.Integration.Scenarios;
+
+/// <summary>One scenario's world: fresh issuers at a real OP and an RP app that knows them, all on 127.0.0.1.</summary>
+public sealed class Scenario : IAsyncDisposable
+{
+    private readonly Dictionary<string, IOpIssuer> _issuers;
+
+    private Scenario(RpApp rp, Dictionary<string, IOpIssuer> issuers)
+    {
+        Rp = rp;
+        _issuers = issuers;
+    }
+
+    public RpApp Rp { get; }
+
+    public IOpIssuer this[string providerId] => _issuers[providerId];
+
+    public IReadOnlyList<OidcAuditRecord> Rows => Rp.Audit.Rows;
+
+    public static async Task<Scenario> StartAsync(IOpFixture op, params string[] providerIds)
+    {
+        var port = RpApp.FreePort();
+        var issuers = new Dictionary<string, IOpIssuer>();
+        foreach (var id in providerIds)
+        {
+            issuers[id] = await op.StartIssuerAsync(id, [$"http://127.0.0.1:{port}/auth/oidc/{id}/callback"]);
+        }
+        var rp = await RpApp.StartAsync(issuers.Select(i => new RpProvider(i.Key, i.Value.Authority, i.Value.ClientId, i.Value.ClientSecret)), port: port);
+        return new Scenario(rp, issuers);
+    }
+
+    public BrowserClient Browser(string user = "alice") => Rp.Browser(user);
+
+    /// <summary>A whole login in a fresh browser; returns the RP's answer to the callback.</summary>
+    public async Task<HttpResponseMessage> LoginAsync(string providerId, string user = "alice")
+    {
+        using var browser = Browser(user);
+        return await browser.LoginAsync(providerId);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Rp.DisposeAsync();
+        foreach (var issuer in _issuers.Values)
+        {
+            await issuer.DisposeAsync();
+        }
+    }
+}
