@@ -95,6 +95,13 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor)
 
     public override async Task RedirectToIdentityProviderForSignOut(RedirectContext context)
     {
+        // OidcRp keeps no ID token to send as id_token_hint (SaveTokens is off), so the OP learns the
+        // client from client_id (RP-Initiated Logout 1.0 §2); without either, OPs such as oidc-provider
+        // and Keycloak ignore post_logout_redirect_uri and the user never comes back.
+        if (string.IsNullOrEmpty(context.ProtocolMessage.IdTokenHint))
+        {
+            context.ProtocolMessage.ClientId ??= context.Options.ClientId;
+        }
         await base.RedirectToIdentityProviderForSignOut(context);
         await (Inner?.RedirectToIdentityProviderForSignOut(context) ?? Task.CompletedTask);
     }

@@ -262,6 +262,10 @@ public sealed class LoginPipelineTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Found, logout.StatusCode);
         Assert.StartsWith(_op.Issuer + "/logout", logout.Headers.Location!.ToString(), StringComparison.Ordinal);
+        // No ID token is kept for id_token_hint, so client_id tells the OP whose post_logout_redirect_uri this is.
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(logout.Headers.Location.Query);
+        Assert.Equal(_op.ClientId, query["client_id"].ToString());
+        Assert.False(query.ContainsKey("id_token_hint"));
         Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
     }
 
