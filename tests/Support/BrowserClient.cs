@@ -28,6 +28,9 @@ public sealed class BrowserClient(string rpBase) : IDisposable
 
     public string RpBase => rpBase;
 
+    /// <summary>How many times this browser typed its credentials into an OP's login form.</summary>
+    public int CredentialsSubmitted { get; private set; }
+
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string url, Dictionary<string, string>? form = null)
     {
         var uri = new Uri(url.StartsWith('/') ? rpBase + url : url);
@@ -82,16 +85,18 @@ public sealed class BrowserClient(string rpBase) : IDisposable
                 return new PendingCallback(action.AbsoluteUri, form.Fields);
             }
             // A login page at the OP: fill in the credentials and submit.
+            var fields = form.Submission();
             foreach (var name in new[] { "username", "login" }.Where(form.Fields.ContainsKey))
             {
-                form.Fields[name] = Username;
+                fields[name] = Username;
             }
             if (form.Fields.ContainsKey("password"))
             {
-                form.Fields["password"] = Password;
+                fields["password"] = Password;
+                CredentialsSubmitted++;
             }
             current = action;
-            response = await SendAsync(HttpMethod.Post, action.AbsoluteUri, form.Fields);
+            response = await SendAsync(HttpMethod.Post, action.AbsoluteUri, fields);
         }
         response.Dispose();
         throw new InvalidOperationException("Login did not come back to the RP.");
@@ -102,6 +107,40 @@ public sealed class BrowserClient(string rpBase) : IDisposable
 
     public async Task<HttpResponseMessage> LoginAsync(string providerId, string returnUrl = "/whoami") =>
         await FinishLoginAsync(await BeginLoginAsync(providerId, returnUrl));
+
+    /// <summary>
+    /// Signs out at the RP and walks the OP's logout (confirming it where the OP asks) until the RP's
+    /// last answer: a redirect to a local URL, or a page.
+    /// </summary>
+    public async Task<HttpResponseMessage> LogoutAsync(string returnUrl = "/")
+    {
+        var current = new Uri($"{rpBase}/auth/oidc/logout?returnUrl={Uri.EscapeDataString(returnUrl)}");
+        var response = await SendAsync(HttpMethod.Post, current.AbsoluteUri);
+        for (var step = 0; step < MaxSteps; step++)
+        {
+            var location = response.Headers.Location is { } l ? new Uri(current, l) : null;
+            var atRp = current.GetLeftPart(UriPartial.Authority) == rpBase;
+            if (atRp && (location is null || location.GetLeftPart(UriPartial.Authority) == rpBase && !location.AbsolutePath.StartsWith("/auth/oidc/", StringComparison.Ordinal)))
+            {
+                return response;
+            }
+            if (location is not null)
+            {
+                response.Dispose();
+                current = location;
+                response = await SendAsync(HttpMethod.Get, current.AbsoluteUri);
+                continue;
+            }
+            var html = await response.Content.ReadAsStringAsync();
+            response.Dispose();
+            var form = HtmlForms.Parse(html).FirstOrDefault()
+                ?? throw new InvalidOperationException($"Logout stopped at {current}: {Snippet(html)}");
+            current = new Uri(current, form.Action);
+            response = await SendAsync(HttpMethod.Post, current.AbsoluteUri, form.Submission());
+        }
+        response.Dispose();
+        throw new InvalidOperationException("Logout did not come back to the RP.");
+    }
 
     private static string Snippet(string html) => html.Length > 300 ? html[..300] : html;
 

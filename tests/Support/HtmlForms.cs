@@ -3,8 +3,23 @@ using System.Text.RegularExpressions;
 
 namespace OidcRp.Tests.Support;
 
-/// <summary>One HTML form: its id, action (HTML-decoded) and the values of its named inputs.</summary>
-public sealed record HtmlForm(string? Id, string Action, Dictionary<string, string> Fields);
+/// <summary>
+/// One HTML form: its id, action (HTML-decoded), the values of its named inputs, and the name and value
+/// of its first named submit control (what a browser sends when that button is clicked), if any.
+/// </summary>
+public sealed record HtmlForm(string? Id, string Action, Dictionary<string, string> Fields, KeyValuePair<string, string>? Submit = null)
+{
+    /// <summary>The fields a browser posts when the first submit control is clicked.</summary>
+    public Dictionary<string, string> Submission()
+    {
+        var fields = new Dictionary<string, string>(Fields, StringComparer.Ordinal);
+        if (Submit is { } submit)
+        {
+            fields.TryAdd(submit.Key, submit.Value);
+        }
+        return fields;
+    }
+}
 
 /// <summary>Reads the forms of a page well enough for login pages and form_post responses.</summary>
 public static partial class HtmlForms
@@ -16,15 +31,26 @@ public static partial class HtmlForms
         {
             var attributes = Attributes(form.Groups[1].Value);
             var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (Match input in InputRegex().Matches(form.Groups[2].Value))
+            KeyValuePair<string, string>? submit = null;
+            foreach (Match control in ControlRegex().Matches(form.Groups[2].Value))
             {
-                var a = Attributes(input.Groups[1].Value);
-                if (a.TryGetValue("name", out var name) && a.GetValueOrDefault("type") is not ("submit" or "button" or "checkbox"))
+                var a = Attributes(control.Groups[2].Value);
+                var isButton = control.Groups[1].Value.Equals("button", StringComparison.OrdinalIgnoreCase);
+                var type = a.GetValueOrDefault("type")?.ToLowerInvariant() ?? (isButton ? "submit" : "text");
+                if (!a.TryGetValue("name", out var name))
+                {
+                    continue;
+                }
+                if (type == "submit")
+                {
+                    submit ??= new(name, a.GetValueOrDefault("value") ?? "");
+                }
+                else if (!isButton && type is not ("button" or "checkbox" or "radio" or "image" or "reset"))
                 {
                     fields[name] = a.GetValueOrDefault("value") ?? "";
                 }
             }
-            forms.Add(new HtmlForm(attributes.GetValueOrDefault("id"), attributes.GetValueOrDefault("action") ?? "", fields));
+            forms.Add(new HtmlForm(attributes.GetValueOrDefault("id"), attributes.GetValueOrDefault("action") ?? "", fields, submit));
         }
         return forms;
     }
@@ -43,8 +69,8 @@ public static partial class HtmlForms
     [GeneratedRegex(@"<form\b([^>]*)>(.*?)</form>", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
     private static partial Regex FormRegex();
 
-    [GeneratedRegex(@"<input\b([^>]*)/?>", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
-    private static partial Regex InputRegex();
+    [GeneratedRegex(@"<(input|button)\b([^>]*)/?>", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
+    private static partial Regex ControlRegex();
 
     [GeneratedRegex(@"([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*=\s*(""([^""]*)""|'([^']*)'|([^\s""'>]+))")]
     private static partial Regex AttributeRegex();

@@ -18,7 +18,8 @@ public sealed record RpProvider(string Id, string Authority, string ClientId, st
 
 /// <summary>
 /// A relying-party app on Kestrel at 127.0.0.1 using only OidcRp's public API: cookie sign-in, the login
-/// and admin endpoints (admin policy: subject "admin"), and <c>/whoami</c>.
+/// and admin endpoints (admin policy: subject or preferred username "admin", as Keycloak's subjects are
+/// UUIDs), and <c>/whoami</c>.
 /// </summary>
 public sealed class RpApp : IAsyncDisposable
 {
@@ -64,7 +65,8 @@ public sealed class RpApp : IAsyncDisposable
                 }
                 configure?.Invoke(o);
             });
-        builder.Services.AddAuthorization(o => o.AddPolicy("OidcAdmin", p => p.RequireClaim("sub", "admin")));
+        builder.Services.AddAuthorization(o => o.AddPolicy("OidcAdmin", p => p.RequireAssertion(c =>
+            c.User.HasClaim("sub", "admin") || c.User.HasClaim("preferred_username", "admin"))));
         var app = builder.Build();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -79,6 +81,7 @@ public sealed class RpApp : IAsyncDisposable
             provider = user.FindFirst(OidcRpClaimTypes.Provider)?.Value,
             sub = user.FindFirst("sub")?.Value,
             iss = user.FindFirst("sub")?.Issuer,
+            username = user.FindFirst("preferred_username")?.Value,
             name = user.FindFirst("name")?.Value,
         })).RequireAuthorization();
         await app.StartAsync();

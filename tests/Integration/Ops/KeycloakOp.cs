@@ -85,7 +85,7 @@ public sealed class KeycloakOp : IOpFixture
         }
     }
 
-    public async Task<IOpIssuer> StartIssuerAsync(string name, IReadOnlyList<string> redirectUris)
+    public async Task<IOpIssuer> StartIssuerAsync(string name, OpClient client)
     {
         await EnsureStartedAsync();
         var realm = $"{name}-{Interlocked.Increment(ref _realmSerial)}";
@@ -116,8 +116,12 @@ public sealed class KeycloakOp : IOpFixture
                     clientAuthenticatorType = "client-secret",
                     standardFlowEnabled = true,
                     directAccessGrantsEnabled = false,
-                    redirectUris,
-                    attributes = new Dictionary<string, string> { ["pkce.code.challenge.method"] = "S256", ["post.logout.redirect.uris"] = "+" },
+                    redirectUris = client.RedirectUris,
+                    attributes = new Dictionary<string, string>
+                    {
+                        ["pkce.code.challenge.method"] = "S256",
+                        ["post.logout.redirect.uris"] = string.Join("##", client.PostLogoutRedirectUris),
+                    },
                 },
             },
         };
@@ -126,20 +130,38 @@ public sealed class KeycloakOp : IOpFixture
         return await Realm.CreateAsync(admin, _proxy!, _publicUrl, realm, $"{name}-client", $"{name}-secret-value");
     }
 
-    private async Task<HttpClient> AdminClientAsync()
+    private Task<HttpClient> AdminClientAsync() =>
+        Task.FromResult(new HttpClient(new AdminTokenHandler(_publicUrl)) { BaseAddress = new Uri(_publicUrl) });
+
+    /// <summary>Signs admin REST calls with a master-realm token, fetched again before it expires (60 s by default).</summary>
+    private sealed class AdminTokenHandler(string publicUrl) : DelegatingHandler(new SocketsHttpHandler())
     {
-        var client = new HttpClient { BaseAddress = new Uri(_publicUrl) };
-        using var token = await client.PostAsync("/realms/master/protocol/openid-connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        private string? _token;
+        private DateTimeOffset _expires;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            ["grant_type"] = "password",
-            ["client_id"] = "admin-cli",
-            ["username"] = "admin",
-            ["password"] = "admin",
-        }));
-        token.EnsureSuccessStatusCode();
-        var accessToken = (await token.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        return client;
+            if (_token is null || DateTimeOffset.UtcNow > _expires)
+            {
+                using var tokenRequest = new HttpRequestMessage(HttpMethod.Post, $"{publicUrl}/realms/master/protocol/openid-connect/token")
+                {
+                    Content = new FormUrlEncodedContent(new Dictionary<string, string>
+                    {
+                        ["grant_type"] = "password",
+                        ["client_id"] = "admin-cli",
+                        ["username"] = "admin",
+                        ["password"] = "admin",
+                    }),
+                };
+                using var response = await base.SendAsync(tokenRequest, cancellationToken);
+                response.EnsureSuccessStatusCode();
+                var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+                _token = body.GetProperty("access_token").GetString();
+                _expires = DateTimeOffset.UtcNow.AddSeconds(body.GetProperty("expires_in").GetInt32() / 2.0);
+            }
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+            return await base.SendAsync(request, cancellationToken);
+        }
     }
 
     public async ValueTask DisposeAsync()

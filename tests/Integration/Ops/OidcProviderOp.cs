@@ -23,13 +23,17 @@ public sealed class OidcProviderOp : IOpFixture
     public static string Directory => typeof(OidcProviderOp).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "OidcProviderDirectory").Value!;
 
-    public async Task<IOpIssuer> StartIssuerAsync(string name, IReadOnlyList<string> redirectUris)
+    public async Task<IOpIssuer> StartIssuerAsync(string name, OpClient client)
     {
         await EnsureInstalledAsync();
         var arguments = new StringBuilder($"server.mjs --port 0 --client-id {name}-client --client-secret {name}-secret-value");
-        foreach (var uri in redirectUris)
+        foreach (var uri in client.RedirectUris)
         {
             arguments.Append(" --redirect-uri ").Append(uri);
+        }
+        foreach (var uri in client.PostLogoutRedirectUris)
+        {
+            arguments.Append(" --post-logout-redirect-uri ").Append(uri);
         }
         var start = new ProcessStartInfo("node", arguments.ToString())
         {
@@ -109,7 +113,8 @@ public sealed class OidcProviderOp : IOpFixture
                 RotationMode.Stage => "stage",
                 RotationMode.Promote => "promote",
                 RotationMode.Unpublished => "unpublished",
-                _ => "revert",
+                RotationMode.Revert => "revert",
+                _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
             };
             using var response = await _control.PostAsync($"/__test/rotate?mode={name}", null);
             response.EnsureSuccessStatusCode();

@@ -22,6 +22,9 @@ public enum RotationMode
     Revert,
 }
 
+/// <summary>The RP's client as the OP registers it: where logins and logouts may return to.</summary>
+public sealed record OpClient(IReadOnlyList<string> RedirectUris, IReadOnlyList<string> PostLogoutRedirectUris);
+
 /// <summary>Requests the OP has seen, counted at the OP (not inside the library).</summary>
 public sealed record OpCounts(int Discovery, int Jwks, int Token);
 
@@ -51,6 +54,6 @@ public interface IOpFixture : IAsyncDisposable
     /// <summary>Why this OP cannot run here, or null when it can.</summary>
     string? SkipReason { get; }
 
-    /// <summary>Starts a fresh issuer whose client accepts <paramref name="redirectUris"/>. Users: alice, bob, admin (password: name + "-password").</summary>
-    Task<IOpIssuer> StartIssuerAsync(string name, IReadOnlyList<string> redirectUris);
+    /// <summary>Starts a fresh issuer with one confidential client for the RP. Users: alice, bob, admin (password: name + "-password").</summary>
+    Task<IOpIssuer> StartIssuerAsync(string name, OpClient client);
 }

@@ -27,7 +27,9 @@ public sealed class Scenario : IAsyncDisposable
         var issuers = new Dictionary<string, IOpIssuer>();
         foreach (var id in providerIds)
         {
-            issuers[id] = await op.StartIssuerAsync(id, [$"http://127.0.0.1:{port}/auth/oidc/{id}/callback"]);
+            issuers[id] = await op.StartIssuerAsync(id, new OpClient(
+                [$"http://127.0.0.1:{port}/auth/oidc/{id}/callback"],
+                [$"http://127.0.0.1:{port}/auth/oidc/{id}/signout-callback"]));
         }
         var rp = await RpApp.StartAsync(issuers.Select(i => new RpProvider(i.Key, i.Value.Authority, i.Value.ClientId, i.Value.ClientSecret)), port: port);
         return new Scenario(rp, issuers);

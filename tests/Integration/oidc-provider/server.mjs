@@ -82,7 +82,17 @@ function build() {
     jwks: { keys: signingOrder },
     cookies: { keys: cookieKeys },
     pkce: { required: () => true },
-    features: { devInteractions: { enabled: false } },
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        // The confirmation page, with the "yes, sign me out" choice made (a browser clicking it).
+        async logoutSource(ctx, form) {
+          const confirm = form.replace('</form>', '<input type="hidden" name="logout" value="yes"/><button type="submit">Sign out</button></form>');
+          ctx.body = `<!doctype html><html><head><title>Test OP</title></head><body><h1>Sign out?</h1>${confirm}</body></html>`;
+        },
+      },
+    },
     claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
     conformIdTokenClaims: false,
     scopes: ['openid', 'profile', 'email'],
