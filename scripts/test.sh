@@ -6,8 +6,19 @@ cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# Prerequisites beyond the .NET SDK are installed here as the suites that need them arrive
-# (Debian packages with apt-get, npm packages with npm ci); the unit suite needs none.
+# The integration suite runs panva's oidc-provider on Node (20 or later) from its own lock file.
+oidc_provider=tests/Integration/oidc-provider
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "test.sh: Node.js and npm are required for the integration suite (apt-get install nodejs npm)" >&2
+    exit 1
+fi
+lock_sum=$(sha256sum "$oidc_provider/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$oidc_provider/node_modules/.oidcrp-lock-sha256" 2>/dev/null)" != "$lock_sum" ]; then
+    (cd "$oidc_provider" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$lock_sum" > "$oidc_provider/node_modules/.oidcrp-lock-sha256"
+fi
 
 rm -rf TestResults
-dotnet test OidcRp.sln --configuration Release --logger "trx" --results-directory TestResults "$@"
+# One test project at a time (-m:1): the suites start real servers, and two cores shared by two
+# suites at once make start-up timeouts flaky.
+dotnet test OidcRp.sln -m:1 --configuration Release --logger "trx" --results-directory TestResults "$@"

@@ -15,6 +15,7 @@ public sealed class OidcProviderOp : IOpFixture
 {
     private static readonly SemaphoreSlim InstallGate = new(1, 1);
     private static bool _installed;
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
 
     public string Name => "oidc-provider";
 
@@ -53,17 +54,26 @@ public sealed class OidcProviderOp : IOpFixture
 
     private static async Task<string> ReadReadyLineAsync(Process process, StringBuilder errors)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+        var started = Stopwatch.StartNew();
+        using var timeout = new CancellationTokenSource(ReadyTimeout);
+        try
         {
-            if (line.StartsWith("READY ", StringComparison.Ordinal))
+            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
             {
-                return line[6..].Trim();
+                if (line.StartsWith("READY ", StringComparison.Ordinal))
+                {
+                    return line[6..].Trim();
+                }
             }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            process.Kill(entireProcessTree: true);
         }
         lock (errors)
         {
-            throw new InvalidOperationException($"oidc-provider exited before it was ready: {errors}");
+            throw new InvalidOperationException(
+                $"oidc-provider was not ready after {started.Elapsed.TotalSeconds:0.0} s (exited: {process.HasExited}); its stderr: {errors}");
         }
     }
 
