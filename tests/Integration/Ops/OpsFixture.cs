@@ -3,11 +3,11 @@ namespace OidcRp.Tests.Integration.Ops;
 /// <summary>Every OP the scenarios run against. A new OP joins the matrix by adding its fixture here.</summary>
 public sealed class OpsFixture : IAsyncLifetime
 {
-    private readonly Dictionary<string, IOpFixture> _ops = new IOpFixture[] { new OidcProviderOp(), new KeycloakOp() }
+    private readonly Dictionary<string, IOpFixture> _ops = new IOpFixture[] { new OidcProviderOp(), new OpenIddictOp(), new KeycloakOp() }
         .ToDictionary(o => o.Name);
 
     /// <summary>The theory data of every scenario: one row per OP.</summary>
-    public static TheoryData<string> All => ["oidc-provider", "keycloak"];
+    public static TheoryData<string> All => ["oidc-provider", "openiddict", "keycloak"];
 
     /// <summary>The OP of that name; skips the test (with its stated reason) when it cannot run here.</summary>
     public IOpFixture Get(string name)
