@@ -27,7 +27,7 @@ public static class OidcRpEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         var group = endpoints.MapGroup(Prefix);
         group.MapMethods("{id}/login", [HttpMethods.Get, HttpMethods.Post], LoginEndpoints.LoginAsync).AllowAnonymous();
-        group.MapPost("logout", LoginEndpoints.Logout);
+        group.MapPost("logout", LoginEndpoints.LogoutAsync);
         return group;
     }
 

@@ -84,6 +84,10 @@ public sealed class RpApp : IAsyncDisposable
             username = user.FindFirst("preferred_username")?.Value,
             name = user.FindFirst("name")?.Value,
         })).RequireAuthorization();
+        app.MapGet("/antiforgery", (HttpContext context) =>
+            context.RequestServices.GetService<Microsoft.AspNetCore.Antiforgery.IAntiforgery>()?.GetAndStoreTokens(context) is { } tokens
+                ? Results.Ok(new { field = tokens.FormFieldName, token = tokens.RequestToken })
+                : Results.NotFound());
         await app.StartAsync();
         rp._app = app;
         rp.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single().TrimEnd('/');

@@ -19,7 +19,7 @@ internal static class AdminEndpoints
 
     public static async Task<IResult> RefreshAsync(string id, HttpContext context, IOidcProviders providers)
     {
-        var result = await providers.RefreshAsync(id, Actor(context.User), context.RequestAborted);
+        var result = await providers.RefreshAsync(id, context.User.GetOidcAuditActor(), context.RequestAborted);
         switch (result.Status)
         {
             case OidcRefreshStatus.NotFound:
@@ -53,16 +53,5 @@ internal static class AdminEndpoints
             Limit = Math.Clamp(limit ?? 50, 1, OidcAuditQuery.MaxLimit),
         }, context.RequestAborted);
         return Results.Ok(rows);
-    }
-
-    /// <summary>Who is calling: <c>{provider}:{sub}</c> for OidcRp sign-ins, else the subject or name.</summary>
-    internal static string Actor(ClaimsPrincipal user)
-    {
-        if (user.Identity is not { IsAuthenticated: true } identity)
-        {
-            return "anonymous";
-        }
-        var subject = user.FindFirst("sub")?.Value ?? identity.Name ?? "authenticated";
-        return user.FindFirst(OidcRpClaimTypes.Provider)?.Value is { } provider ? provider + ":" + subject : subject;
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -17,6 +18,10 @@ internal static class LoginEndpoints
         {
             return Results.NotFound();
         }
+        if (!await AntiforgeryHoldsAsync(context))
+        {
+            return Results.BadRequest();
+        }
         // Load metadata before the challenge so an unreachable provider gets a clear answer, not an exception.
         var loaded = await refresher.EnsureLoadedAsync(entry, context.RequestAborted);
         if (loaded.Snapshot is null)
@@ -30,9 +35,13 @@ internal static class LoginEndpoints
         return Results.Challenge(properties, [entry.SchemeName]);
     }
 
-    public static IResult Logout(string? returnUrl, HttpContext context, OidcProviderRegistry registry,
+    public static async Task<IResult> LogoutAsync(string? returnUrl, HttpContext context, OidcProviderRegistry registry,
         IOptions<OidcRpOptions> rpOptions, IOptions<AuthenticationOptions> authOptions)
     {
+        if (!await AntiforgeryHoldsAsync(context))
+        {
+            return Results.BadRequest();
+        }
         var target = ReturnUrls.LocalOrRoot(returnUrl);
         var cookieScheme = rpOptions.Value.SignInScheme ?? authOptions.Value.DefaultSignInScheme ?? authOptions.Value.DefaultScheme;
         var schemes = new List<string>();
@@ -47,5 +56,19 @@ internal static class LoginEndpoints
             schemes.Add(entry.SchemeName);
         }
         return Results.SignOut(new AuthenticationProperties { RedirectUri = target }, schemes);
+    }
+
+    /// <summary>
+    /// A POST must carry a valid antiforgery token when the app uses antiforgery (MVC and Razor Pages
+    /// register it), so another site cannot sign a user out or into a provider of its choosing. GET
+    /// sign-in links stay possible; apps without antiforgery services are not affected.
+    /// </summary>
+    private static async Task<bool> AntiforgeryHoldsAsync(HttpContext context)
+    {
+        if (!HttpMethods.IsPost(context.Request.Method) || context.RequestServices.GetService(typeof(IAntiforgery)) is not IAntiforgery antiforgery)
+        {
+            return true;
+        }
+        return await antiforgery.IsRequestValidAsync(context);
     }
 }
