@@ -74,7 +74,11 @@ public sealed class KeycloakOp : IOpFixture
                 // Every URL Keycloak writes (issuer, endpoints) points at the proxy.
                 .WithEnvironment("KC_HOSTNAME", _publicUrl)
                 .WithCommand("start-dev")
-                .WithWaitStrategy(Wait.ForUnixContainer().UntilHttpRequestIsSucceeded(r => r.ForPort(9000).ForPath("/health/ready")))
+                // Ready can be reported a moment before the bootstrap admin exists (keycloak#29072), so wait
+                // for its log line too, as the Testcontainers Keycloak module does.
+                .WithWaitStrategy(Wait.ForUnixContainer()
+                    .UntilMessageIsLogged("Created temporary admin user with username \\S+|Added user '[^']+' to realm '[^']+'")
+                    .UntilHttpRequestIsSucceeded(r => r.ForPort(9000).ForPath("/health/ready")))
                 .Build();
             await _container.StartAsync();
             _proxy.Target = new Uri($"http://{_container.Hostname}:{_container.GetMappedPublicPort(8080)}");
@@ -94,6 +98,7 @@ public sealed class KeycloakOp : IOpFixture
         {
             realm,
             enabled = true,
+            sslRequired = "none", // plain HTTP through the loopback proxy, whatever address Docker's network gives the client
             users = new[] { "alice", "bob", "admin" }.Select(u => new
             {
                 username = u,
@@ -211,7 +216,7 @@ public sealed class KeycloakOp : IOpFixture
                     _signing = await AddKeyAsync(++_priority);
                     break;
                 case RotationMode.DropOld:
-                    _history.Push(_signing);
+                    // The old component is deleted, so it is not remembered for Revert.
                     var old = _signing;
                     _signing = await AddKeyAsync(++_priority);
                     (await admin.DeleteAsync($"/admin/realms/{realm}/components/{old}")).EnsureSuccessStatusCode();

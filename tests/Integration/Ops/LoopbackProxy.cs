@@ -18,6 +18,7 @@ public sealed class LoopbackProxy : IAsyncDisposable
     private static readonly HashSet<string> HopHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
         "Host", "Connection", "Transfer-Encoding", "Keep-Alive", "Upgrade", "Proxy-Connection", "Content-Length",
+        "Accept-Encoding", // the JWKS rewrite reads the body as JSON
     };
 
     private readonly ConcurrentDictionary<string, int> _counts = new();
@@ -74,6 +75,10 @@ public sealed class LoopbackProxy : IAsyncDisposable
         if (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0)
         {
             request.Content = new StreamContent(context.Request.Body);
+        }
+        if (request.Content is not null && context.Request.ContentLength is { } length)
+        {
+            request.Content.Headers.ContentLength = length;
         }
         foreach (var (name, values) in context.Request.Headers)
         {

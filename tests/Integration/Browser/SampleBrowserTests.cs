@@ -1,0 +1,137 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OidcRp.Samples.MvcApp;
+using OpenQA.Selenium;
+using Xunit.Abstractions;
+
+namespace OidcRp.Tests.Integration.Browser;
+
+/// <summary>
+/// The sample as a person uses it, in a real Chromium: the app and its embedded development OP run
+/// in-process on 127.0.0.1 exactly as <c>dotnet run --project samples/MvcApp</c> starts them.
+/// Screenshots of every step land in TestResults/browser.
+/// </summary>
+public sealed class SampleBrowserTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private WebApplication _app = null!;
+    private string _base = "";
+    private EmbeddedDevOp _devOp = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = await SampleApp.BuildAsync(["--environment", "Development", "--urls", "http://127.0.0.1:0"],
+            builder => builder.Logging.ClearProviders());
+        await _app.StartAsync();
+        _base = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single().TrimEnd('/');
+        _devOp = _app.Services.GetRequiredService<EmbeddedDevOp>();
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public void Sign_in_through_both_providers_rotate_a_key_sign_in_again_and_see_the_recovery_on_the_admin_page()
+    {
+        var alpha = _devOp.Issuers["alpha"];
+        using (var browser = new Chromium("sample-1-first-visit"))
+        {
+            try
+            {
+                browser.Go(_base + "/");
+                browser.Screenshot("start");
+                SignIn(browser, "alpha", "alice");
+                Assert.Equal("alpha", browser.Text("#provider"));
+                Assert.Contains("Alice Tester", browser.Text("h1"), StringComparison.Ordinal);
+
+                browser.Click("sign-out"); // RP-initiated logout at the OP, and back
+                browser.WaitForPath("/");
+                browser.Screenshot("signed-out");
+                Assert.Empty(browser.Driver.FindElements(By.Id("signed-in-as")));
+
+                SignIn(browser, "beta", "bob");
+                Assert.Equal("beta", browser.Text("#provider"));
+
+                // The development OP's control: alpha signs with a new key and stops publishing the old one.
+                browser.Go(_base + "/dev");
+                browser.Click("rotate-alpha-DropOld");
+                browser.WaitForPath("/dev");
+                browser.Screenshot("alpha-rotated");
+                Assert.Contains("alpha: DropOld", browser.Text("#message"), StringComparison.Ordinal);
+            }
+            finally
+            {
+                Report(browser);
+            }
+        }
+
+        var jwksBefore = alpha.Counts.Jwks;
+        using (var browser = new Chromium("sample-2-after-rotation"))
+        {
+            try
+            {
+                SignIn(browser, "alpha", "admin"); // the first login carrying the new key
+                Assert.Equal("alpha", browser.Text("#provider"));
+                Assert.Equal(jwksBefore + 1, alpha.Counts.Jwks);
+
+                browser.Go(_base + "/admin");
+                browser.Screenshot("admin");
+                var rows = browser.Driver.FindElements(By.CssSelector("#audit tr.recovered td.category")).Select(e => e.Text).ToList();
+                Assert.Equal(["kid_mismatch_recovered"], rows);
+
+                browser.Click("refresh-alpha");
+                browser.WaitForPath("/admin");
+                browser.Screenshot("refreshed");
+                Assert.StartsWith("Refreshed 'alpha'", browser.Text("#message"), StringComparison.Ordinal);
+                Assert.Equal(jwksBefore + 2, alpha.Counts.Jwks);
+                Assert.Contains("admin_refresh", browser.Driver.FindElements(By.CssSelector("#audit td.category")).Select(e => e.Text));
+            }
+            finally
+            {
+                Report(browser);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_plain_user_cannot_open_the_admin_page()
+    {
+        using var browser = new Chromium("sample-3-not-admin");
+        try
+        {
+            SignIn(browser, "beta", "alice");
+            browser.Go(_base + "/admin");
+            browser.WaitForPath("/home/denied");
+            browser.Screenshot("denied");
+            Assert.Equal("Not allowed", browser.Text("h1"));
+        }
+        finally
+        {
+            Report(browser);
+        }
+    }
+
+    private void SignIn(Chromium browser, string provider, string user)
+    {
+        browser.Go(_base + "/");
+        browser.Click($"sign-in-{provider}");
+        browser.WaitForPath("/account/login");
+        browser.Screenshot($"{provider}-login-page");
+        browser.Type("username", user);
+        browser.Type("password", user + "-password");
+        browser.Click("sign-in");
+        browser.WaitForPath("/home/profile");
+        browser.Screenshot($"{provider}-profile-{user}");
+    }
+
+    private void Report(Chromium browser)
+    {
+        output.WriteLine($"last page: {browser.Driver.Url} \"{browser.Driver.Title}\"");
+        browser.Screenshot("last");
+        foreach (var file in browser.Screenshots)
+        {
+            output.WriteLine($"screenshot: {file}");
+        }
+    }
+}
