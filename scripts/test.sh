@@ -6,6 +6,15 @@ cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# The browser test drives Debian's Chromium through chromedriver (a test tool's own browser download
+# does not work offline). Installed here when missing; needs root or sudo.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    sudo_cmd=""
+    if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
 # The integration suite runs panva's oidc-provider on Node (20 or later) from its own lock file.
 oidc_provider=tests/Integration/oidc-provider
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
