@@ -52,6 +52,24 @@ internal static partial class Log
     [LoggerMessage(1202, LogLevel.Error, "OidcRp could not write an audit row of category {Category}; the sign-in is not affected.")]
     public static partial void AuditWriteFailed(ILogger logger, string category, Exception exception);
 
+    [LoggerMessage(1203, LogLevel.Warning, "OidcRp audit buffer is full ({Capacity} rows): the database is slow or unreachable; rows go to the spill file {SpillPath} until it is back.")]
+    public static partial void AuditBufferFull(ILogger logger, int capacity, string spillPath);
+
+    [LoggerMessage(1204, LogLevel.Information, "OidcRp audit store ({Database}) schema is at version {Version}.")]
+    public static partial void AuditSchemaMigrated(ILogger logger, string database, int version);
+
+    [LoggerMessage(1205, LogLevel.Warning, "OidcRp audit store ({Database}) is unavailable ({Error}); rows are kept and written when it is back.")]
+    public static partial void AuditStoreUnavailable(ILogger logger, string database, string error);
+
+    [LoggerMessage(1206, LogLevel.Information, "OidcRp audit spill file is written to the database and emptied.")]
+    public static partial void AuditSpillDrained(ILogger logger);
+
+    [LoggerMessage(1207, LogLevel.Error, "OidcRp dropped {Count} audit row(s): the buffer and the spill file are full or spilling is off.")]
+    public static partial void AuditRowsDropped(ILogger logger, int count);
+
+    [LoggerMessage(1208, LogLevel.Information, "OidcRp audit retention deleted {Count} row(s).")]
+    public static partial void AuditPruned(ILogger logger, long count);
+
     [LoggerMessage(1301, LogLevel.Information, "OidcRp admin refresh of provider {ProviderId} by {Actor}: {Outcome}.")]
     public static partial void AdminRefresh(ILogger logger, string providerId, string actor, string outcome);
 
