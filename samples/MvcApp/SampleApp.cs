@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
+using OidcRp.Audit.Sql;
 
 namespace OidcRp.Samples.MvcApp;
 
@@ -82,6 +83,7 @@ public static class SampleApp
                     };
                 }
             });
+        AddAuditStore(builder);
         builder.Services.Configure<SampleAdminOptions>(builder.Configuration.GetSection("Sample:Admin"));
         builder.Services.AddAuthorizationBuilder().AddPolicy(AdminPolicy, policy => policy.RequireAssertion(context =>
             context.Resource is HttpContext http
@@ -119,6 +121,41 @@ public static class SampleApp
             }
             output.WriteLine("  test users: " + string.Join(", ", Samples.DevOp.DevOpUsers.All.Select(u => $"{u.Username} / {u.Password}"))
                 + " (admin opens the admin page)");
+        }
+    }
+
+    /// <summary>
+    /// The durable audit store: <c>Sample:Audit:Store</c> is <c>sqlite</c> (the default, a file beside the
+    /// app), <c>postgresql</c> or <c>memory</c> (OidcRp's logging sink), with the connection string
+    /// <c>ConnectionStrings:OidcRpAudit</c>.
+    /// </summary>
+    private static void AddAuditStore(WebApplicationBuilder builder)
+    {
+        var store = builder.Configuration["Sample:Audit:Store"] ?? "sqlite";
+        var connectionString = builder.Configuration.GetConnectionString("OidcRpAudit");
+        var maxAge = builder.Configuration.GetValue<TimeSpan?>("Sample:Audit:MaxAge");
+        switch (store.ToLowerInvariant())
+        {
+            case "memory":
+                return;
+            case "sqlite":
+                var sqlite = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString ?? "Data Source=oidcrp-audit.db");
+                if (!Path.IsPathRooted(sqlite.DataSource) && sqlite.DataSource != ":memory:")
+                {
+                    sqlite.DataSource = Path.Combine(builder.Environment.ContentRootPath, sqlite.DataSource);
+                }
+                builder.Services.AddOidcRpAuditStore(SqlAuditDialect.Sqlite,
+                    _ => Microsoft.Data.Sqlite.SqliteFactory.Instance.CreateDataSource(sqlite.ConnectionString), o => o.MaxAge = maxAge);
+                return;
+            case "postgresql":
+                if (string.IsNullOrEmpty(connectionString))
+                {
+                    throw new InvalidOperationException("Sample:Audit:Store is postgresql but ConnectionStrings:OidcRpAudit is empty.");
+                }
+                builder.Services.AddOidcRpAuditStore(SqlAuditDialect.PostgreSql, _ => Npgsql.NpgsqlDataSource.Create(connectionString), o => o.MaxAge = maxAge);
+                return;
+            default:
+                throw new InvalidOperationException($"Sample:Audit:Store must be sqlite, postgresql or memory, not '{store}'.");
         }
     }
 
