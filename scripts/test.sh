@@ -35,4 +35,14 @@ fi
 rm -rf TestResults
 # One test project at a time (-m:1): the suites start real servers, and two cores shared by two
 # suites at once make start-up timeouts flaky.
-dotnet test OidcRp.sln -m:1 --configuration Release --logger "trx" --results-directory TestResults "$@"
+mkdir -p TestResults
+status=0
+dotnet test OidcRp.sln -m:1 --configuration Release --logger "trx" --results-directory TestResults "$@" || status=$?
+
+# Benchmarks are not tests: here they only have to build (above) and finish a one-iteration smoke run.
+if ! dotnet run --no-build --configuration Release --project benchmarks/OidcRp.Benchmarks -- audit --smoke > TestResults/benchmark-smoke.txt 2>&1; then
+    echo "test.sh: the benchmark smoke run failed (TestResults/benchmark-smoke.txt):" >&2
+    tail -n 20 TestResults/benchmark-smoke.txt >&2
+    status=1
+fi
+exit $status
