@@ -24,6 +24,10 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, ILogger<R
         using var activity = OidcRpActivity.Source.StartActivity("OidcRp.ValidateIdToken");
         activity?.SetTag("oidcrp.provider", entry.Id);
 
+        if (IdTokenRules.CheckSize(token) is { } tooLarge)
+        {
+            return Fail(entry, new SecurityTokenMalformedException("The ID token is too large."), OidcAuditCategories.IdTokenInvalid, tooLarge, null);
+        }
         JsonWebToken jwt;
         try
         {
@@ -53,6 +57,19 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, ILogger<R
         if (snapshot is null)
         {
             return Fail(entry, new SecurityTokenSignatureKeyNotFoundException("No signing keys are loaded."), OidcAuditCategories.JwksUnreachable, entry.Snapshot is null ? "never_loaded" : null, kid);
+        }
+
+        // Header and claim rules need no key: a token breaking one never costs a signature check or a fetch.
+        if (IdTokenRules.CheckHeader(jwt, snapshot.ValidAlgorithms) is { } headerRule)
+        {
+            var exception = headerRule == "alg_not_allowed"
+                ? new SecurityTokenInvalidAlgorithmException("The ID token's algorithm is not allowed.")
+                : (Exception)new SecurityTokenMalformedException("The ID token's header is not allowed.");
+            return Fail(entry, exception, OidcAuditCategories.IdTokenInvalid, headerRule, kid);
+        }
+        if (IdTokenRules.CheckClaims(jwt, parameters.ValidAudience, parameters.ClockSkew, DateTimeOffset.UtcNow) is { } claimRule)
+        {
+            return Fail(entry, new SecurityTokenValidationException("The ID token's claims break OIDC Core 3.1.3.7."), OidcAuditCategories.IdTokenInvalid, claimRule, kid);
         }
 
         // Fast path for an unknown kid: no signature work at all, so forged kids cost a parse only.
@@ -120,15 +137,20 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, ILogger<R
         return Fail(entry, second, OidcAuditCategories.IdTokenInvalid, TokenFailureReasons.From(second.Exception), kid, refreshed, duration);
     }
 
+    /// <summary>
+    /// Kids of real OPs are printable ASCII (base64, base64url, hex, Cognito's <c>+/=</c>). Control
+    /// characters, spaces, non-ASCII, quotes, angle brackets, semicolons, backslashes, backticks and
+    /// <c>..</c> mark an injection attempt, not a rotation: refused before any refresh.
+    /// </summary>
     internal static bool IsWellFormedKid(string kid)
     {
-        if (kid.Length is 0 or > MaxKidLength)
+        if (kid.Length is 0 or > MaxKidLength || kid.Contains("..", StringComparison.Ordinal))
         {
             return false;
         }
         foreach (var c in kid)
         {
-            if (char.IsControl(c))
+            if (c is < '!' or > '~' or '"' or '\'' or '\\' or '<' or '>' or ';' or '`')
             {
                 return false;
             }
@@ -147,6 +169,9 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, ILogger<R
         p.IssuerSigningKeys = snapshot.SigningKeys;
         p.IssuerSigningKeyResolver = null;
         p.ValidAlgorithms = snapshot.ValidAlgorithms;
+        var allowed = snapshot.ValidAlgorithms;
+        // A JWKS entry that names its algorithm verifies only that one (RFC 8725 §3.1).
+        p.AlgorithmValidator = (algorithm, key, _, _) => IdTokenRules.AlgorithmAllowed(algorithm, key, allowed);
         p.RequireSignedTokens = true;
         p.RequireExpirationTime = true;
         p.ValidateIssuer = true;

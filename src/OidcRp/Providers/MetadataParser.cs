@@ -99,6 +99,7 @@ internal static class MetadataParser
             {
                 continue; // an unparseable key is skipped, not fatal: the rest of the set still works
             }
+            OidcRp.Callback.IdTokenRules.BindAlgorithm(key, jwk.Alg);
             usable.Add(key);
             sources.Add(jwk);
         }
