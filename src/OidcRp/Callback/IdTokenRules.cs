@@ -68,51 +68,72 @@ internal static class IdTokenRules
         return null;
     }
 
-    /// <summary>OIDC Core §3.1.3.7 claims the handler's validators leave open: sub, iat, azp.</summary>
+    /// <summary>
+    /// OIDC Core §3.1.3.7 claims the handler's validators leave open: sub (a string of 1–255
+    /// characters), iat (a number, not in the future beyond the clock skew), azp (this client when
+    /// present, and present when there are several audiences). Read from the raw payload, as
+    /// IdentityModel turns a numeric sub into a string.
+    /// </summary>
     public static string? CheckClaims(JsonWebToken jwt, string? clientId, TimeSpan clockSkew, DateTimeOffset now)
     {
-        if (!jwt.TryGetPayloadValue<object>(JwtRegisteredClaimNames.Sub, out var sub)
-            || sub is not string subject || subject.Length is 0 or > MaxSubjectLength)
+        JsonDocument payload;
+        try
         {
-            return "sub_invalid";
+            payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload), new JsonDocumentOptions { MaxDepth = 32 });
         }
-        if (!jwt.TryGetPayloadValue<object>(JwtRegisteredClaimNames.Iat, out var iat) || !TryNumber(iat, out var issuedAt)
-            || DateTimeOffset.FromUnixTimeSeconds((long)Math.Min(issuedAt, 253402300799)) > now + clockSkew)
+        catch (Exception e) when (e is JsonException or FormatException or ArgumentException)
         {
-            return "iat_invalid";
+            return "malformed";
         }
-        var audiences = jwt.Audiences.ToList();
-        var hasAzp = jwt.TryGetPayloadValue<object>(JwtRegisteredClaimNames.Azp, out var azp);
-        if (hasAzp && (azp is not string party || !string.Equals(party, clientId, StringComparison.Ordinal)))
+        using (payload)
         {
-            return "azp_invalid";
-        }
-        if (audiences.Count > 1 && !hasAzp)
-        {
-            return "azp_invalid"; // several audiences: azp must name this client
+            var root = payload.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return "malformed";
+            }
+            if (!root.TryGetProperty(JwtRegisteredClaimNames.Sub, out var sub) || sub.ValueKind != JsonValueKind.String
+                || sub.GetString() is not { Length: > 0 and <= MaxSubjectLength })
+            {
+                return "sub_invalid";
+            }
+            if (!root.TryGetProperty(JwtRegisteredClaimNames.Iat, out var iat) || iat.ValueKind != JsonValueKind.Number
+                || !iat.TryGetDouble(out var issuedAt) || issuedAt > (now + clockSkew).ToUnixTimeSeconds())
+            {
+                return "iat_invalid";
+            }
+            var audiences = root.TryGetProperty(JwtRegisteredClaimNames.Aud, out var aud) && aud.ValueKind == JsonValueKind.Array ? aud.GetArrayLength() : 1;
+            if (root.TryGetProperty(JwtRegisteredClaimNames.Azp, out var azp))
+            {
+                if (azp.ValueKind != JsonValueKind.String || !string.Equals(azp.GetString(), clientId, StringComparison.Ordinal))
+                {
+                    return "azp_invalid";
+                }
+            }
+            else if (audiences > 1)
+            {
+                return "azp_invalid"; // several audiences: azp must name this client
+            }
         }
         return null;
     }
 
-    private static bool TryNumber(object? value, out double number)
+    /// <summary>False when every key the JWKS has under <paramref name="kid"/> is bound to an algorithm other than the token's.</summary>
+    public static bool KidAllowsAlgorithm(IReadOnlyList<SecurityKey> keys, string kid, string algorithm)
     {
-        switch (value)
+        var any = false;
+        foreach (var key in keys)
         {
-            case long l:
-                number = l;
+            if (!string.Equals(key.KeyId, kid, StringComparison.Ordinal))
+            {
+                continue;
+            }
+            any = true;
+            if (!KeyAlgorithms.TryGetValue(key, out var bound) || string.Equals(bound, algorithm, StringComparison.Ordinal))
+            {
                 return true;
-            case int i:
-                number = i;
-                return true;
-            case double d when double.IsFinite(d):
-                number = d;
-                return true;
-            case JsonElement { ValueKind: JsonValueKind.Number } e when e.TryGetDouble(out var n):
-                number = n;
-                return true;
-            default:
-                number = 0;
-                return false;
+            }
         }
+        return !any; // an unknown kid is the refresher's business
     }
 }

@@ -67,6 +67,11 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, ILogger<R
                 : (Exception)new SecurityTokenMalformedException("The ID token's header is not allowed.");
             return Fail(entry, exception, OidcAuditCategories.IdTokenInvalid, headerRule, kid);
         }
+        if (kid is not null && !IdTokenRules.KidAllowsAlgorithm(snapshot.SigningKeys, kid, jwt.Alg))
+        {
+            return Fail(entry, new SecurityTokenInvalidAlgorithmException("The key named by the ID token is bound to another algorithm."),
+                OidcAuditCategories.IdTokenInvalid, "alg_not_allowed", kid);
+        }
         if (IdTokenRules.CheckClaims(jwt, parameters.ValidAudience, parameters.ClockSkew, DateTimeOffset.UtcNow) is { } claimRule)
         {
             return Fail(entry, new SecurityTokenValidationException("The ID token's claims break OIDC Core 3.1.3.7."), OidcAuditCategories.IdTokenInvalid, claimRule, kid);

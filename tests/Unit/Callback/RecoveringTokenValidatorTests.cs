@@ -1,3 +1,4 @@
+using OidcRp.Tests.Support;
 using System.Net;
 using OidcRp.Audit;
 using OidcRp.Providers;

@@ -41,7 +41,7 @@ public sealed class AuditAndAdminTests : IAsyncLifetime
     public async Task Admin_refresh_answers_200_then_429_inside_the_interval_and_404_for_unknown_ids()
     {
         using var admin = await AdminAsync();
-        _alpha.Rotate("op-key-2", RotationMode.KeepOld);
+        _alpha.Rotate("op-key-2", TestOpRotation.KeepOld);
 
         using var ok = await admin.SendAsync(HttpMethod.Post, "/auth/oidc/providers/alpha/refresh");
         using var throttled = await admin.SendAsync(HttpMethod.Post, "/auth/oidc/providers/alpha/refresh");
@@ -173,14 +173,14 @@ public sealed class AuditAndAdminTests : IAsyncLifetime
         // Exercise every path: success, recovery, unrecovered, throttled, unreachable, rejected, admin.
         using var admin = await AdminAsync();
         using (var b = _rp.Browser()) { await b.LoginAsync("beta"); }
-        _alpha.Rotate("op-key-2", RotationMode.KeepOld);
+        _alpha.Rotate("op-key-2", TestOpRotation.KeepOld);
         using (var b = _rp.Browser()) { await b.LoginAsync("alpha"); }
         _rp.Time.Advance(TimeSpan.FromSeconds(31));
         _alpha.Signing = TestSigningKey.Create("unpublished");
         using (var b = _rp.Browser()) { await b.LoginAsync("alpha"); }
         using (var b = _rp.Browser()) { await b.LoginAsync("alpha"); }
         _beta.JwksDown = true;
-        _beta.Rotate("beta-2", RotationMode.KeepOld);
+        _beta.Rotate("beta-2", TestOpRotation.KeepOld);
         using (var b = _rp.Browser()) { await b.LoginAsync("beta"); }
         _alpha.AuthorizeError = "access_denied";
         using (var b = _rp.Browser()) { await b.LoginAsync("alpha"); }

@@ -48,9 +48,9 @@ public sealed class LoginPipelineTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(RotationMode.KeepOld)]
-    [InlineData(RotationMode.DropOld)]
-    public async Task First_login_after_a_rotation_is_recovered_with_exactly_one_jwks_fetch(RotationMode mode)
+    [InlineData(TestOpRotation.KeepOld)]
+    [InlineData(TestOpRotation.DropOld)]
+    public async Task First_login_after_a_rotation_is_recovered_with_exactly_one_jwks_fetch(TestOpRotation mode)
     {
         using (var warm = _rp.Browser())
         {
@@ -77,7 +77,7 @@ public sealed class LoginPipelineTests : IAsyncLifetime
         {
             await warm.LoginAsync("alpha");
         }
-        var staged = _op.Rotate("op-key-2", RotationMode.Stage);
+        var staged = _op.Rotate("op-key-2", TestOpRotation.Stage);
         using (var before = _rp.Browser())
         {
             await before.LoginAsync("alpha");
@@ -98,7 +98,7 @@ public sealed class LoginPipelineTests : IAsyncLifetime
     {
         using var browser = _rp.Browser();
         var pending = await browser.BeginLoginAsync("alpha");
-        _op.Rotate("op-key-2", RotationMode.DropOld);
+        _op.Rotate("op-key-2", TestOpRotation.DropOld);
 
         using var callback = await browser.FinishLoginAsync(pending);
 
@@ -114,13 +114,13 @@ public sealed class LoginPipelineTests : IAsyncLifetime
         {
             await warm.LoginAsync("alpha");
         }
-        _op.Rotate("op-key-2", RotationMode.KeepOld);
+        _op.Rotate("op-key-2", TestOpRotation.KeepOld);
         using (var first = _rp.Browser())
         {
             Assert.Equal(HttpStatusCode.Found, (await first.LoginAsync("alpha")).StatusCode);
         }
         _rp.Time.Advance(TimeSpan.FromMinutes(1));
-        _op.Rotate("op-key-3", RotationMode.KeepOld);
+        _op.Rotate("op-key-3", TestOpRotation.KeepOld);
 
         using var second = _rp.Browser();
         using var callback = await second.LoginAsync("alpha");
@@ -163,7 +163,7 @@ public sealed class LoginPipelineTests : IAsyncLifetime
             await warm.LoginAsync("alpha");
         }
         var old = _op.Signing;
-        _op.Rotate("op-key-2", RotationMode.KeepOld);
+        _op.Rotate("op-key-2", TestOpRotation.KeepOld);
         _op.JwksDown = true;
 
         using var failing = _rp.Browser();

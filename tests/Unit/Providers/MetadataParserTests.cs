@@ -1,3 +1,4 @@
+using OidcRp.Tests.Support;
 using OidcRp.Providers;
 using OidcRp.Tests.Unit.Support;
 

@@ -1,3 +1,4 @@
+using OidcRp.Tests.Support;
 using System.Net;
 using System.Text;
 using System.Text.Json;

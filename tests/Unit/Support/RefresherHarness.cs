@@ -1,3 +1,4 @@
+using OidcRp.Tests.Support;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -3,22 +3,26 @@ using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace OidcRp.Tests.Unit.Support;
+namespace OidcRp.Tests.Support;
 
 /// <summary>An RSA signing key a test OP publishes and signs with.</summary>
-internal sealed class TestSigningKey : IDisposable
+public sealed class TestSigningKey : IDisposable
 {
-    private TestSigningKey(string kid, RSA rsa)
+    private TestSigningKey(string kid, RSA rsa, string algorithm)
     {
         Kid = kid;
         Rsa = rsa;
+        Algorithm = algorithm;
     }
 
     public string Kid { get; }
 
     public RSA Rsa { get; }
 
-    public static TestSigningKey Create(string kid, int bits = 2048) => new(kid, RSA.Create(bits));
+    /// <summary>The algorithm the JWK names ("alg"), which binds the key to it.</summary>
+    public string Algorithm { get; }
+
+    public static TestSigningKey Create(string kid, int bits = 2048, string algorithm = "RS256") => new(kid, RSA.Create(bits), algorithm);
 
     public Dictionary<string, object> ToJwk()
     {
@@ -27,7 +31,7 @@ internal sealed class TestSigningKey : IDisposable
         {
             ["kty"] = "RSA",
             ["use"] = "sig",
-            ["alg"] = "RS256",
+            ["alg"] = Algorithm,
             ["kid"] = Kid,
             ["n"] = Base64UrlEncoder.Encode(p.Modulus),
             ["e"] = Base64UrlEncoder.Encode(p.Exponent),
@@ -65,6 +69,33 @@ internal sealed class TestSigningKey : IDisposable
         };
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
     }
+
+    /// <summary>
+    /// A compact JWS with exactly this header and payload, signed by this key with the header's alg
+    /// (RS256/384/512, PS256/384/512), unsigned for "none" in any case, or with <paramref name="hmacKey"/> for HS*.
+    /// </summary>
+    public string Sign(IDictionary<string, object?> header, IDictionary<string, object?> payload, byte[]? hmacKey = null)
+    {
+        static string Part(object value) => Base64UrlEncoder.Encode(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(value));
+        var input = Part(header) + "." + Part(payload);
+        var data = System.Text.Encoding.ASCII.GetBytes(input);
+        var alg = header.TryGetValue("alg", out var a) ? a as string ?? "" : "";
+        byte[] signature = alg switch
+        {
+            "RS256" => Rsa.SignData(data, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
+            "RS384" => Rsa.SignData(data, HashAlgorithmName.SHA384, RSASignaturePadding.Pkcs1),
+            "RS512" => Rsa.SignData(data, HashAlgorithmName.SHA512, RSASignaturePadding.Pkcs1),
+            "PS256" => Rsa.SignData(data, HashAlgorithmName.SHA256, RSASignaturePadding.Pss),
+            "PS384" => Rsa.SignData(data, HashAlgorithmName.SHA384, RSASignaturePadding.Pss),
+            "PS512" => Rsa.SignData(data, HashAlgorithmName.SHA512, RSASignaturePadding.Pss),
+            "HS256" => HMACSHA256.HashData(hmacKey ?? [], data),
+            _ => [],
+        };
+        return input + "." + Base64UrlEncoder.Encode(signature);
+    }
+
+    /// <summary>This key's public part as DER (what a key-confusion attack uses as an HMAC secret).</summary>
+    public byte[] PublicKeyBytes => Rsa.ExportSubjectPublicKeyInfo();
 
     public void Dispose() => Rsa.Dispose();
 }

@@ -12,14 +12,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
 
-namespace OidcRp.Tests.Unit.Support;
+namespace OidcRp.Tests.Support;
 
 /// <summary>
 /// A small OpenID Provider on Kestrel at 127.0.0.1 for pipeline tests: discovery, JWKS, an authorize
 /// endpoint that approves at once (form_post), a token endpoint checking client secret and PKCE, and
 /// runtime key rotation. Counts requests per endpoint.
 /// </summary>
-internal sealed class TestOp : IAsyncDisposable
+public sealed class TestOp : IAsyncDisposable
 {
     public const string ClientSecret = "op-client-secret-value";
     private readonly ConcurrentDictionary<string, Grant> _grants = new();
@@ -56,13 +56,24 @@ internal sealed class TestOp : IAsyncDisposable
 
     public bool AdvertiseIssParameter { get; set; }
 
+    /// <summary>What discovery advertises as <c>id_token_signing_alg_values_supported</c>.</summary>
+    public string[] AdvertisedAlgorithms { get; set; } = ["RS256"];
+
+    /// <summary>When set, builds each ID token (hostile tests craft headers and claims); the default signs a proper one.</summary>
+    public Func<IdTokenRequest, string>? IdTokenFactory { get; set; }
+
+    /// <summary>Requests to <c>/evil/*</c>: a key URL a hostile token points at (jku, x5u). OidcRp must never fetch it.</summary>
+    public int EvilFetches => Count("evil");
+
+    public string EvilUrl => Issuer + "/evil/keys";
+
     /// <summary>Every code, nonce and state this OP issued or saw: none may appear in the RP's output.</summary>
     public ConcurrentBag<string> Secrets { get; } = [];
 
     public int Count(string endpoint) => _counts.GetValueOrDefault(endpoint);
 
     /// <summary>This OP as an RP registration under <paramref name="id"/>.</summary>
-    public OidcRp.Tests.Support.RpProvider As(string id) => new(id, Issuer, ClientId, ClientSecret);
+    public RpProvider As(string id) => new(id, Issuer, ClientId, ClientSecret);
 
     public static async Task<TestOp> StartAsync(string clientId = "rp-client")
     {
@@ -78,6 +89,7 @@ internal sealed class TestOp : IAsyncDisposable
         app.MapGet("/jwks", op.Jwks);
         app.MapGet("/authorize", op.Authorize);
         app.MapPost("/token", op.TokenAsync);
+        app.MapGet("/evil/{**rest}", () => { op.Hit("evil"); return Results.Json(new { keys = Array.Empty<object>() }); });
         app.MapGet("/logout", () => Results.Text("signed out at the OP"));
         await app.StartAsync();
         op._app = app;
@@ -86,21 +98,21 @@ internal sealed class TestOp : IAsyncDisposable
     }
 
     /// <summary>Rotates: a new key signs from now on; the old one stays published, is dropped, or (stage) the new one is only published.</summary>
-    public TestSigningKey Rotate(string kid, RotationMode mode)
+    public TestSigningKey Rotate(string kid, TestOpRotation mode)
     {
         var next = TestSigningKey.Create(kid);
         switch (mode)
         {
-            case RotationMode.KeepOld:
+            case TestOpRotation.KeepOld:
                 Published.Add(next);
                 Signing = next;
                 break;
-            case RotationMode.DropOld:
+            case TestOpRotation.DropOld:
                 Published.Clear();
                 Published.Add(next);
                 Signing = next;
                 break;
-            case RotationMode.Stage:
+            case TestOpRotation.Stage:
                 Published.Add(next);
                 break;
         }
@@ -120,7 +132,7 @@ internal sealed class TestOp : IAsyncDisposable
             ["jwks_uri"] = Issuer + "/jwks",
             ["end_session_endpoint"] = Issuer + "/logout",
             ["response_types_supported"] = new[] { "code" },
-            ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
+            ["id_token_signing_alg_values_supported"] = AdvertisedAlgorithms,
             ["code_challenge_methods_supported"] = new[] { "S256" },
             ["token_endpoint_auth_methods_supported"] = new[] { "client_secret_basic", "client_secret_post" },
             ["authorization_response_iss_parameter_supported"] = AdvertiseIssParameter,
@@ -194,7 +206,7 @@ internal sealed class TestOp : IAsyncDisposable
         {
             return Results.Json(new { error = "invalid_grant", error_description = "pkce" }, statusCode: 400);
         }
-        var idToken = IssueExpired
+        var idToken = IdTokenFactory is { } factory ? factory(new IdTokenRequest(Issuer, ClientId, grant.Subject, OverrideNonce ?? grant.Nonce, Signing!)) : IssueExpired
             ? Signing!.CreateIdToken(Issuer, ClientId, grant.Subject, OverrideNonce ?? grant.Nonce, expires: DateTime.UtcNow.AddMinutes(-10), notBefore: DateTime.UtcNow.AddMinutes(-20))
             : Signing!.CreateIdToken(Issuer, ClientId, grant.Subject, OverrideNonce ?? grant.Nonce);
         var accessToken = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(24));
@@ -228,9 +240,31 @@ internal sealed class TestOp : IAsyncDisposable
     }
 }
 
-public enum RotationMode
+public enum TestOpRotation
 {
     KeepOld,
     DropOld,
     Stage,
+}
+
+/// <summary>What the test OP knows when it issues an ID token.</summary>
+public sealed record IdTokenRequest(string Issuer, string ClientId, string Subject, string? Nonce, TestSigningKey Signing)
+{
+    /// <summary>The claims of a proper ID token for this request, to be altered by a test.</summary>
+    public Dictionary<string, object?> Claims()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var claims = new Dictionary<string, object?>
+        {
+            ["iss"] = Issuer, ["aud"] = ClientId, ["sub"] = Subject, ["iat"] = now, ["nbf"] = now - 5, ["exp"] = now + 300,
+        };
+        if (Nonce is not null)
+        {
+            claims["nonce"] = Nonce;
+        }
+        return claims;
+    }
+
+    /// <summary>The header of a proper ID token: RS256 and the signing key's kid.</summary>
+    public Dictionary<string, object?> Header() => new() { ["alg"] = "RS256", ["typ"] = "JWT", ["kid"] = Signing.Kid };
 }
