@@ -78,6 +78,7 @@ public static class OidcRpServiceCollectionExtensions
         services.TryAddSingleton<IOidcAuditSink, LoggingAuditSink>();
         services.TryAddSingleton<AuditWriter>();
         services.TryAddSingleton<CallbackAuditor>();
+        services.TryAddSingleton<CallbackReplayGuard>();
         services.TryAddSingleton<IOidcProviders, OidcProviders>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BackgroundKeyRefresh>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AdminEndpointGuard>());

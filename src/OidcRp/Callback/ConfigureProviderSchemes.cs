@@ -42,6 +42,7 @@ internal sealed class ConfigureProviderSchemes(
     KeyRefresher refresher,
     RecoveringTokenValidator validator,
     CallbackAuditor auditor,
+    CallbackReplayGuard replayGuard,
     IHttpContextAccessor httpContextAccessor,
     IHttpClientFactory httpClientFactory,
     ILoggerFactory loggerFactory)
@@ -126,7 +127,7 @@ internal sealed class ConfigureProviderSchemes(
         }
         if (options.Events is not OidcRpEvents)
         {
-            options.Events = new OidcRpEvents(entry, auditor) { Inner = options.Events };
+            options.Events = new OidcRpEvents(entry, auditor, replayGuard) { Inner = options.Events };
         }
     }
 

@@ -9,7 +9,7 @@ namespace OidcRp.Callback;
 /// delegates the application set on this object (<c>OnX</c>), then the application's own events object
 /// if it replaced <c>Options.Events</c> (<see cref="Inner"/>): customising never removes OidcRp's handlers.
 /// </summary>
-internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor) : OpenIdConnectEvents
+internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor, CallbackReplayGuard replayGuard) : OpenIdConnectEvents
 {
     public OpenIdConnectEvents? Inner { get; set; }
 
@@ -30,6 +30,20 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor)
 
     public override async Task AuthorizationCodeReceived(AuthorizationCodeReceivedContext context)
     {
+        // State and correlation passed; before the code goes to the token endpoint, make sure no other
+        // callback of this flow got here first (a replay, or a double submit racing this one).
+        // Keyed by the code itself (held as a hash): the handler has already cleared the state parameter
+        // and the correlation id by now, and "redeem each code at most once" is the rule.
+        if ((context.TokenEndpointRequest?.Code ?? context.ProtocolMessage.Code) is { Length: > 0 } code
+            && !replayGuard.TryConsume(entry.Id, code))
+        {
+            if (context.HttpContext.Features.Get<OidcCallbackFeature>() is { } feature)
+            {
+                feature.RejectReason = "state_replayed";
+            }
+            context.Fail("This authorization response was already used.");
+            return;
+        }
         SetStage(context.HttpContext, CallbackStage.CodeReceived);
         await base.AuthorizationCodeReceived(context);
         await (Inner?.AuthorizationCodeReceived(context) ?? Task.CompletedTask);
