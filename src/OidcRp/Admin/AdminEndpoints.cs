@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 using OidcRp.Audit;
+using OidcRp.Providers;
 
 namespace OidcRp.Admin;
 
@@ -17,8 +18,20 @@ internal static class AdminEndpoints
     public static IResult GetProvider(string id, IOidcProviders providers) =>
         providers.GetStatus(id) is { } status ? Results.Ok(status) : Results.NotFound();
 
-    public static async Task<IResult> RefreshAsync(string id, HttpContext context, IOidcProviders providers)
+    public static async Task<IResult> RefreshAsync(string id, HttpContext context, IOidcProviders providers, OidcProviderRegistry registry, AuditWriter audit)
     {
+        if (!await Callback.RequestForgery.HoldsAsync(context))
+        {
+            if (registry.Find(id) is { } entry)
+            {
+                await audit.WriteAsync(context, new OidcAuditRecordDraft(entry.Id, OidcAuditCategories.AdminRefresh, OidcAuditOutcomes.Denied)
+                {
+                    Actor = context.User.GetOidcAuditActor(),
+                    Reason = "antiforgery_invalid",
+                });
+            }
+            return Results.Json(new { error = "antiforgery_invalid" }, statusCode: StatusCodes.Status400BadRequest);
+        }
         var result = await providers.RefreshAsync(id, context.User.GetOidcAuditActor(), context.RequestAborted);
         switch (result.Status)
         {

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -18,7 +17,7 @@ internal static class LoginEndpoints
         {
             return Results.NotFound();
         }
-        if (!await AntiforgeryHoldsAsync(context))
+        if (!await RequestForgery.HoldsAsync(context))
         {
             return Results.BadRequest();
         }
@@ -38,7 +37,7 @@ internal static class LoginEndpoints
     public static async Task<IResult> LogoutAsync(string? returnUrl, HttpContext context, OidcProviderRegistry registry,
         IOptions<OidcRpOptions> rpOptions, IOptions<AuthenticationOptions> authOptions)
     {
-        if (!await AntiforgeryHoldsAsync(context))
+        if (!await RequestForgery.HoldsAsync(context))
         {
             return Results.BadRequest();
         }
@@ -56,19 +55,5 @@ internal static class LoginEndpoints
             schemes.Add(entry.SchemeName);
         }
         return Results.SignOut(new AuthenticationProperties { RedirectUri = target }, schemes);
-    }
-
-    /// <summary>
-    /// A POST must carry a valid antiforgery token when the app uses antiforgery (MVC and Razor Pages
-    /// register it), so another site cannot sign a user out or into a provider of its choosing. GET
-    /// sign-in links stay possible; apps without antiforgery services are not affected.
-    /// </summary>
-    private static async Task<bool> AntiforgeryHoldsAsync(HttpContext context)
-    {
-        if (!HttpMethods.IsPost(context.Request.Method) || context.RequestServices.GetService(typeof(IAntiforgery)) is not IAntiforgery antiforgery)
-        {
-            return true;
-        }
-        return await antiforgery.IsRequestValidAsync(context);
     }
 }

@@ -62,4 +62,25 @@ public sealed class AntiforgeryTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Found, logout.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
     }
+
+    [Fact]
+    public async Task A_cookie_authenticated_admin_refresh_needs_a_token_and_a_refused_one_is_audited()
+    {
+        using var admin = _rp.Browser();
+        _op.NextSubject = "admin";
+        await admin.LoginAsync("alpha");
+
+        using var forged = await admin.SendAsync(HttpMethod.Post, "/auth/oidc/providers/alpha/refresh");
+        using var page = await admin.GetAsync("/antiforgery");
+        var tokens = System.Text.Json.JsonDocument.Parse(await page.Content.ReadAsStringAsync()).RootElement;
+        using var genuine = await admin.SendAsync(HttpMethod.Post, "/auth/oidc/providers/alpha/refresh",
+            new() { [tokens.GetProperty("field").GetString()!] = tokens.GetProperty("token").GetString()! });
+
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, genuine.StatusCode);
+        Assert.Equal(2, _op.Count("jwks")); // the first load and the genuine refresh only
+        var rows = _rp.Audit.Rows.Where(r => r.Category == Audit.OidcAuditCategories.AdminRefresh).ToList();
+        Assert.Equal([(Audit.OidcAuditOutcomes.Denied, "antiforgery_invalid", "alpha:admin"), (Audit.OidcAuditOutcomes.Success, (string?)null, "alpha:admin")],
+            rows.Select(r => (r.Outcome, r.Reason, r.Actor)));
+    }
 }
