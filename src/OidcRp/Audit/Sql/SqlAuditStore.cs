@@ -47,6 +47,7 @@ public sealed class SqlAuditStore : IOidcAuditSink, IOidcAuditReader, IHostedLif
     private bool _spilling;
     private bool _schemaReady;
     private bool _stopped;
+    private volatile bool _completing;
     private Task? _writer;
     private Task? _pruner;
     private long _written;
@@ -113,7 +114,10 @@ public sealed class SqlAuditStore : IOidcAuditSink, IOidcAuditReader, IHostedLif
                 return ValueTask.CompletedTask;
             }
             _spilling = true;
-            Log.AuditBufferFull(_logger, _options.BufferCapacity, _spill?.Path ?? "(none)");
+            if (!_stopping.IsCancellationRequested && !_completing)
+            {
+                Log.AuditBufferFull(_logger, _options.BufferCapacity, _spill?.Path ?? "(none)");
+            }
             Spill([record]);
         }
         return ValueTask.CompletedTask;
@@ -285,6 +289,7 @@ public sealed class SqlAuditStore : IOidcAuditSink, IOidcAuditReader, IHostedLif
     /// <summary>Writes every buffered row, or spills what the database does not take within the shutdown timeout, and stops.</summary>
     public async Task FlushAndStopAsync(CancellationToken cancellationToken)
     {
+        _completing = true;
         _buffer.Writer.TryComplete();
         if (_writer is { } writer)
         {
@@ -445,16 +450,20 @@ public sealed class SqlAuditStore : IOidcAuditSink, IOidcAuditReader, IHostedLif
         }
     }
 
-    /// <summary>At shutdown with the database away: rows from the buffer go in front of the spill file, which still holds its own.</summary>
+    /// <summary>
+    /// At shutdown with the database away: the unwritten batch, then the rest of the buffer, go in front
+    /// of the spill file's own rows, in one step so that their order holds.
+    /// </summary>
     private void KeepUnwritten(List<OidcAuditRecord>? batch, long spillOffset)
     {
-        if (batch is null || spillOffset >= 0)
+        var rows = batch is not null && spillOffset < 0 ? new List<OidcAuditRecord>(batch) : []; // a spilled batch is still in the file
+        while (_buffer.Reader.TryRead(out var record))
         {
-            return; // these rows are still in the spill file
+            rows.Add(record);
         }
         lock (_spillLock)
         {
-            SpillInFront(batch);
+            SpillInFront(rows);
         }
     }
 
