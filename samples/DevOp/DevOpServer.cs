@@ -247,7 +247,9 @@ public sealed class DevOpServer : IAsyncDisposable
                     new AuthenticationProperties(new Dictionary<string, string?> { [OpenIddictServerAspNetCoreConstants.Properties.Error] = Errors.LoginRequired }),
                     [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
             }
-            var parameters = context.Request.HasFormContentType ? context.Request.Form.ToList() : context.Request.Query.ToList();
+            // Back to this endpoint after the login page, without prompt (prompt=login would ask again, forever).
+            var parameters = (context.Request.HasFormContentType ? context.Request.Form.ToList() : context.Request.Query.ToList())
+                .Where(p => p.Key != Parameters.Prompt).ToList();
             return Results.Challenge(
                 new AuthenticationProperties { RedirectUri = context.Request.PathBase + context.Request.Path + QueryString.Create(parameters) },
                 [CookieScheme]);

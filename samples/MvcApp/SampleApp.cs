@@ -140,7 +140,11 @@ public static class SampleApp
                 return;
             case "sqlite":
                 var sqlite = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString ?? "Data Source=oidcrp-audit.db");
-                if (!Path.IsPathRooted(sqlite.DataSource) && sqlite.DataSource != ":memory:")
+                if (sqlite.DataSource is ":memory:" or "" || sqlite.Mode == Microsoft.Data.Sqlite.SqliteOpenMode.Memory)
+                {
+                    throw new InvalidOperationException("The SQLite audit store needs a file: an in-memory database lives per connection. Use Sample:Audit:Store=memory instead.");
+                }
+                if (!Path.IsPathRooted(sqlite.DataSource))
                 {
                     sqlite.DataSource = Path.Combine(builder.Environment.ContentRootPath, sqlite.DataSource);
                 }

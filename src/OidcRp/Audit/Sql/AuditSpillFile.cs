@@ -14,7 +14,48 @@ internal sealed class AuditSpillFile(string path, long maxBytes)
 
     public string Path => path;
 
-    public bool HasUnread => File.Exists(path) && new FileInfo(path).Length > _readOffset;
+    public bool HasUnread
+    {
+        get
+        {
+            ResetIfGone();
+            return File.Exists(path) && new FileInfo(path).Length > _readOffset;
+        }
+    }
+
+    /// <summary>A file removed from outside starts the cursor over.</summary>
+    private void ResetIfGone()
+    {
+        if (!File.Exists(path))
+        {
+            _readOffset = 0;
+        }
+    }
+
+    /// <summary>A partial last line (a write cut short) is cut off, so the next row starts on a line of its own.</summary>
+    public void TrimTornTail()
+    {
+        if (!File.Exists(path))
+        {
+            return;
+        }
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+        var length = stream.Length;
+        var end = length;
+        while (end > 0)
+        {
+            stream.Seek(end - 1, SeekOrigin.Begin);
+            if (stream.ReadByte() == '\n')
+            {
+                break;
+            }
+            end--;
+        }
+        if (end < length)
+        {
+            stream.SetLength(end);
+        }
+    }
 
     /// <summary>Appends rows at the end; false when the size cap leaves no room (the rows are not written).</summary>
     public bool TryAppend(IEnumerable<OidcAuditRecord> records)
@@ -30,8 +71,22 @@ internal sealed class AuditSpillFile(string path, long maxBytes)
         {
             return false;
         }
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+        }
+        else
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        TrimTornTail();
+        var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite; // audit rows are personal data
+        }
+        using var stream = new FileStream(path, options);
         stream.Write(bytes);
         stream.Flush(flushToDisk: false);
         return true;
@@ -41,6 +96,7 @@ internal sealed class AuditSpillFile(string path, long maxBytes)
     public (List<OidcAuditRecord> Rows, long NextOffset) Peek(int max)
     {
         var rows = new List<OidcAuditRecord>();
+        ResetIfGone();
         if (!File.Exists(path))
         {
             return (rows, _readOffset);
@@ -70,6 +126,11 @@ internal sealed class AuditSpillFile(string path, long maxBytes)
     /// <summary>Marks everything before <paramref name="offset"/> as written; empties the file once all of it is.</summary>
     public void Advance(long offset)
     {
+        if (!File.Exists(path))
+        {
+            _readOffset = 0;
+            return;
+        }
         _readOffset = offset;
         if (File.Exists(path) && new FileInfo(path).Length <= _readOffset)
         {

@@ -12,10 +12,14 @@ public sealed class OidcAuditStoreOptions
     /// <summary>
     /// A local file that keeps rows while the database is unreachable and the buffer is full, and the
     /// rows still unwritten at shutdown; written to the database, in order, when it is back. Null turns
-    /// spilling off (rows beyond the buffer are then dropped and counted as failed). Default: a file in
-    /// the system's temp directory named after the application.
+    /// spilling off (rows beyond the buffer are then dropped and counted as failed). Default:
+    /// <c>{LocalApplicationData}/oidcrp/{ApplicationName}/audit-spill.jsonl</c>, created owner-only. One
+    /// spill file serves one running instance: give instances sharing a host their own path.
     /// </summary>
-    public string? SpillPath { get; set; }
+    public string? SpillPath { get; set; } = DefaultSpillPath;
+
+    /// <summary>Marks "not set": the registration replaces it with the per-application default.</summary>
+    internal static readonly string DefaultSpillPath = new("(default)".AsSpan());
 
     /// <summary>The spill file's size cap (default 256 MiB); rows beyond it are dropped and counted as failed.</summary>
     public long MaxSpillBytes { get; set; } = 256L * 1024 * 1024;

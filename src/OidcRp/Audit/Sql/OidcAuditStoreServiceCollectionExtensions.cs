@@ -24,16 +24,21 @@ public static class OidcAuditStoreServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(dialect);
         ArgumentNullException.ThrowIfNull(dataSource);
         var options = services.AddOptions<OidcAuditStoreOptions>();
-        options.Configure<IServiceProvider>((o, sp) =>
-        {
-            // Default spill file: per application, in the temp directory, overridable (null turns spilling off).
-            var application = sp.GetService<IHostEnvironment>()?.ApplicationName;
-            o.SpillPath = Path.Combine(Path.GetTempPath(), $"oidcrp-audit-spill-{Sanitize(application)}.jsonl");
-        });
         if (configure is not null)
         {
             options.Configure(configure);
         }
+        // The default spill file, applied last and only where nothing set SpillPath (null turns spilling
+        // off): per application, in the user's private data directory, never in a shared temp directory.
+        options.PostConfigure<IServiceProvider>((o, sp) =>
+        {
+            if (ReferenceEquals(o.SpillPath, OidcAuditStoreOptions.DefaultSpillPath))
+            {
+                var application = Sanitize(sp.GetService<IHostEnvironment>()?.ApplicationName);
+                var root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create);
+                o.SpillPath = Path.Combine(root.Length > 0 ? root : AppContext.BaseDirectory, "oidcrp", application, "audit-spill.jsonl");
+            }
+        });
         services.TryAddSingleton(TimeProvider.System);
         services.RemoveAll<SqlAuditStore>();
         services.AddSingleton(sp => new SqlAuditStore(dataSource(sp), dialect, sp.GetRequiredService<IOptions<OidcAuditStoreOptions>>(),

@@ -71,9 +71,22 @@ public sealed class SqlAuditStore : IOidcAuditSink, IOidcAuditReader, IHostedLif
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait, // only TryWrite is used: a full buffer answers false at once
         });
+        if (ReferenceEquals(_options.SpillPath, OidcAuditStoreOptions.DefaultSpillPath))
+        {
+            var root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create);
+            _options.SpillPath = Path.Combine(root.Length > 0 ? root : AppContext.BaseDirectory, "oidcrp", "app", "audit-spill.jsonl");
+        }
         if (_options.SpillPath is { Length: > 0 } path)
         {
             _spill = new AuditSpillFile(path, _options.MaxSpillBytes);
+            try
+            {
+                _spill.TrimTornTail(); // a row cut short by a killed process
+            }
+            catch (IOException e)
+            {
+                Log.AuditStoreUnavailable(_logger, "spill file", e.GetType().Name);
+            }
             _spilling = _spill.HasUnread; // rows left by an earlier run go first
         }
         var meter = meterFactory.Create(OidcRpMetrics.MeterName);
@@ -100,6 +113,11 @@ public sealed class SqlAuditStore : IOidcAuditSink, IOidcAuditReader, IHostedLif
     public ValueTask WriteAsync(OidcAuditRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
+        if (string.IsNullOrEmpty(record.ProviderId) || string.IsNullOrEmpty(record.Category) || string.IsNullOrEmpty(record.Outcome))
+        {
+            Fail(1); // a row the table cannot hold would block every later one
+            return ValueTask.CompletedTask;
+        }
         record = Bounded(record);
         lock (_spillLock)
         {
@@ -111,6 +129,11 @@ public sealed class SqlAuditStore : IOidcAuditSink, IOidcAuditReader, IHostedLif
             }
             if (_buffer.Writer.TryWrite(record))
             {
+                return ValueTask.CompletedTask;
+            }
+            if (_spill is null)
+            {
+                Fail(1); // no spill file: only rows beyond the full buffer are dropped
                 return ValueTask.CompletedTask;
             }
             _spilling = true;
@@ -345,7 +368,22 @@ public sealed class SqlAuditStore : IOidcAuditSink, IOidcAuditReader, IHostedLif
         {
             if (pending is null)
             {
-                (pending, spillOffset) = NextBatch();
+                try
+                {
+                    (pending, spillOffset) = NextBatch();
+                }
+#pragma warning disable CA1031 // a spill file error must not end the writer
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+#pragma warning restore CA1031
+                {
+                    Log.AuditStoreUnavailable(_logger, "spill file", e.GetType().Name);
+                    await Task.Delay(delay, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    if (stopping.IsCancellationRequested)
+                    {
+                        return;
+                    }
+                    continue;
+                }
                 if (pending is null)
                 {
                     if (_buffer.Reader.Completion.IsCompleted && !HasSpilledRows())
@@ -473,7 +511,17 @@ public sealed class SqlAuditStore : IOidcAuditSink, IOidcAuditReader, IHostedLif
         {
             return;
         }
-        if (_spill is not null && _spill.TryPrepend(rows))
+        bool kept;
+        try
+        {
+            kept = _spill is not null && (_spill.TryPrepend(rows) || _spill.TryAppend(rows));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.AuditStoreUnavailable(_logger, "spill file", e.GetType().Name);
+            kept = false;
+        }
+        if (kept)
         {
             _spilling = true;
             Interlocked.Add(ref _spilled, rows.Count);
@@ -485,7 +533,17 @@ public sealed class SqlAuditStore : IOidcAuditSink, IOidcAuditReader, IHostedLif
 
     private void Spill(IReadOnlyList<OidcAuditRecord> rows)
     {
-        if (_spill is not null && _spill.TryAppend(rows))
+        bool kept;
+        try
+        {
+            kept = _spill is not null && _spill.TryAppend(rows);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.AuditStoreUnavailable(_logger, "spill file", e.GetType().Name);
+            kept = false;
+        }
+        if (kept)
         {
             Interlocked.Add(ref _spilled, rows.Count);
             _rows.Add(rows.Count, new KeyValuePair<string, object?>("state", "spilled"));
