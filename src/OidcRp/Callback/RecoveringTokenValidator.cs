@@ -13,7 +13,7 @@ namespace OidcRp.Callback;
 /// check that needs no key (issuer, audience, lifetime), ask the refresher once and validate once more.
 /// A known kid with a bad signature is a plain failure (unless the kid-reuse switch is on).
 /// </summary>
-internal sealed class RecoveringTokenValidator(KeyRefresher refresher, ILogger<RecoveringTokenValidator> logger)
+internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvider time, ILogger<RecoveringTokenValidator> logger)
 {
     internal const int MaxKidLength = 256;
 
@@ -72,7 +72,7 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, ILogger<R
             return Fail(entry, new SecurityTokenInvalidAlgorithmException("The key named by the ID token is bound to another algorithm."),
                 OidcAuditCategories.IdTokenInvalid, "alg_not_allowed", kid);
         }
-        if (IdTokenRules.CheckClaims(jwt, parameters.ValidAudience, parameters.ClockSkew, DateTimeOffset.UtcNow) is { } claimRule)
+        if (IdTokenRules.CheckClaims(jwt, parameters.ValidAudience, parameters.ClockSkew, time.GetUtcNow()) is { } claimRule)
         {
             return Fail(entry, new SecurityTokenValidationException("The ID token's claims break OIDC Core 3.1.3.7."), OidcAuditCategories.IdTokenInvalid, claimRule, kid);
         }

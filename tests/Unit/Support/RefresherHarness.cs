@@ -40,7 +40,7 @@ internal sealed class RefresherHarness : IDisposable
         Refresher = new KeyRefresher(new MetadataFetcher(factory), options, Time, _loggerFactory.CreateLogger<KeyRefresher>(),
             new OidcRpMetrics(_metricsServices.GetRequiredService<IMeterFactory>()));
         Registry = new OidcProviderRegistry(options);
-        Validator = new RecoveringTokenValidator(Refresher, _loggerFactory.CreateLogger<RecoveringTokenValidator>());
+        Validator = new RecoveringTokenValidator(Refresher, Time, _loggerFactory.CreateLogger<RecoveringTokenValidator>());
     }
 
     public FakeOpHttpHandler Op { get; } = new();

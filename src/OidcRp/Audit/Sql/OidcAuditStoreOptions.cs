@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace OidcRp.Audit.Sql;
 
 /// <summary>How the SQL audit store buffers, spills, retries and prunes.</summary>
@@ -21,6 +23,14 @@ public sealed class OidcAuditStoreOptions
     /// <summary>Marks "not set": the registration replaces it with the per-application default.</summary>
     internal static readonly string DefaultSpillPath = new("(default)".AsSpan());
 
+    /// <summary>The default spill file: per application, in the user's private data directory, never a shared temp directory.</summary>
+    internal static string DefaultSpillFile(string? application)
+    {
+        var name = new string((application ?? "app").Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').Take(64).ToArray());
+        var root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create);
+        return Path.Combine(root.Length > 0 ? root : AppContext.BaseDirectory, "oidcrp", name, "audit-spill.jsonl");
+    }
+
     /// <summary>The spill file's size cap (default 256 MiB); rows beyond it are dropped and counted as failed.</summary>
     public long MaxSpillBytes { get; set; } = 256L * 1024 * 1024;
 
@@ -38,4 +48,22 @@ public sealed class OidcAuditStoreOptions
 
     /// <summary>Rows deleted per retention statement (default 1,000), so pruning never holds long locks.</summary>
     public int PruneBatchSize { get; set; } = 1_000;
+
+    /// <summary>Every problem at once, as OidcRp's own options validation does.</summary>
+    internal void Validate()
+    {
+        var errors = new List<string>();
+        if (BufferCapacity < 1) errors.Add("BufferCapacity must be at least 1");
+        if (BatchSize is < 1 or > 1000) errors.Add("BatchSize must be between 1 and 1000");
+        if (MaxSpillBytes < 1) errors.Add("MaxSpillBytes must be positive");
+        if (MaxRetryDelay <= TimeSpan.Zero) errors.Add("MaxRetryDelay must be positive");
+        if (ShutdownTimeout <= TimeSpan.Zero) errors.Add("ShutdownTimeout must be positive");
+        if (MaxAge is { } age && age <= TimeSpan.Zero) errors.Add("MaxAge must be positive when set");
+        if (PruneInterval <= TimeSpan.Zero) errors.Add("PruneInterval must be positive");
+        if (PruneBatchSize < 1) errors.Add("PruneBatchSize must be at least 1");
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(nameof(OidcAuditStoreOptions), typeof(OidcAuditStoreOptions), errors);
+        }
+    }
 }

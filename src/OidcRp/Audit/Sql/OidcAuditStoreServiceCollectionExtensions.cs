@@ -34,9 +34,7 @@ public static class OidcAuditStoreServiceCollectionExtensions
         {
             if (ReferenceEquals(o.SpillPath, OidcAuditStoreOptions.DefaultSpillPath))
             {
-                var application = Sanitize(sp.GetService<IHostEnvironment>()?.ApplicationName);
-                var root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create);
-                o.SpillPath = Path.Combine(root.Length > 0 ? root : AppContext.BaseDirectory, "oidcrp", application, "audit-spill.jsonl");
+                o.SpillPath = OidcAuditStoreOptions.DefaultSpillFile(sp.GetService<IHostEnvironment>()?.ApplicationName);
             }
         });
         services.TryAddSingleton(TimeProvider.System);
@@ -49,7 +47,4 @@ public static class OidcAuditStoreServiceCollectionExtensions
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<SqlAuditStore>());
         return services;
     }
-
-    private static string Sanitize(string? name) =>
-        new((name ?? "app").Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').Take(64).ToArray());
 }
