@@ -37,12 +37,7 @@ internal static class FloodBenchmark
 
         // Every forged callback is a real flow up to the OP's answer, prepared before the clock starts.
         op.NextSubject = Forger;
-        var prepared = await Herds.PrepareAsync(rp.BaseUrl, forgedCount);
-        var forged = prepared.Select(p => (p.Callback, Cookie: p.Browser.Cookies.Header(new Uri(p.Callback.Action)))).ToList();
-        foreach (var (browser, _) in prepared)
-        {
-            browser.Dispose();
-        }
+        var forged = await Herds.PrepareDetachedAsync(rp.BaseUrl, forgedCount);
         op.NextSubject = "alice";
         CallbackBenchmark.Collect();
 
