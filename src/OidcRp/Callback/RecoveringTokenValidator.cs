@@ -83,6 +83,8 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
             return await RecoverAsync(entry, inner, jwt, kid, parameters, cancellationToken);
         }
 
+        // The handler's parameters are its own copy for this token (the stock handler clones its options' parameters
+        // per call), so the first verification writes onto them instead of cloning again; the rare recovery path clones.
         var result = await inner.ValidateTokenAsync(jwt, Prepare(parameters, snapshot, kid));
         if (result.IsValid)
         {
@@ -128,7 +130,7 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
         }
 
         // Exactly one re-verify with the refreshed keys; never a loop.
-        var second = await inner.ValidateTokenAsync(jwt, Prepare(parameters, current, kid));
+        var second = await inner.ValidateTokenAsync(jwt, Prepare(parameters.Clone(), current, kid));
         if (second.IsValid)
         {
             Log.KidMissRecovered(logger, entry.Id, safeKid);
@@ -163,10 +165,9 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
         return true;
     }
 
-    /// <summary>The handler's parameters with this provider's issuer, keys and algorithms.</summary>
-    internal static TokenValidationParameters Prepare(TokenValidationParameters source, ProviderSnapshot snapshot, string? kid)
+    /// <summary>Writes this provider's issuer, keys and algorithms onto <paramref name="p"/> and returns it.</summary>
+    internal static TokenValidationParameters Prepare(TokenValidationParameters p, ProviderSnapshot snapshot, string? kid)
     {
-        var p = source.Clone();
         p.ConfigurationManager = null;
         p.ValidIssuer = snapshot.Issuer;
         p.ValidIssuers = null;
@@ -174,9 +175,8 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
         p.IssuerSigningKeys = snapshot.SigningKeys;
         p.IssuerSigningKeyResolver = null;
         p.ValidAlgorithms = snapshot.ValidAlgorithms;
-        var allowed = snapshot.ValidAlgorithms;
         // A JWKS entry that names its algorithm verifies only that one (RFC 8725 §3.1).
-        p.AlgorithmValidator = (algorithm, key, _, _) => IdTokenRules.AlgorithmAllowed(algorithm, key, allowed);
+        p.AlgorithmValidator = snapshot.AlgorithmValidator;
         p.RequireSignedTokens = true;
         p.RequireExpirationTime = true;
         p.ValidateIssuer = true;
@@ -190,7 +190,7 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
 
     private static TokenValidationParameters WithoutSignature(TokenValidationParameters source, ProviderSnapshot snapshot, JsonWebToken jwt)
     {
-        var p = Prepare(source, snapshot, jwt.Kid);
+        var p = Prepare(source.Clone(), snapshot, jwt.Kid);
         p.SignatureValidator = (_, _) => jwt;
         p.ValidateIssuerSigningKey = false;
         return p;
