@@ -37,8 +37,21 @@ internal static class IdTokenRules
 
     /// <summary>An algorithm is allowed for a key when the provider allows it and the key is not bound to another one.</summary>
     public static bool AlgorithmAllowed(string algorithm, SecurityKey key, IReadOnlyList<string> allowed) =>
-        allowed.Contains(algorithm, StringComparer.Ordinal)
+        Contains(allowed, algorithm)
         && (!KeyAlgorithms.TryGetValue(key, out var bound) || string.Equals(bound, algorithm, StringComparison.Ordinal));
+
+    // A loop, not LINQ's Contains with a comparer: this runs for every token and every key tried.
+    private static bool Contains(IReadOnlyList<string> values, string value)
+    {
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (string.Equals(values[i], value, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /// <summary>Before parsing: the size cap.</summary>
     public static string? CheckSize(string token) => token.Length > MaxTokenLength ? "token_too_large" : null;
@@ -48,7 +61,7 @@ internal static class IdTokenRules
     {
         var alg = jwt.Alg;
         // "none" in any letter case, HS* (never keyed from a JWKS), anything the provider does not advertise.
-        if (string.IsNullOrEmpty(alg) || !allowedAlgorithms.Contains(alg, StringComparer.Ordinal))
+        if (string.IsNullOrEmpty(alg) || !Contains(allowedAlgorithms, alg))
         {
             return "alg_not_allowed";
         }
