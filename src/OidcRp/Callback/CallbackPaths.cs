@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Http;
@@ -19,12 +18,12 @@ internal sealed class CallbackPaths(
     IEnumerable<IConfigureOptions<OpenIdConnectOptions>> configures,
     IEnumerable<IPostConfigureOptions<OpenIdConnectOptions>> postConfigures)
 {
-    private FrozenDictionary<string, string[]>? _map;
+    private Dictionary<string, string[]>? _map;
 
     public bool TryGetSchemes(PathString path, [NotNullWhen(true)] out string[]? schemes) =>
         (_map ?? Build()).TryGetValue(path.Value ?? "", out schemes);
 
-    private FrozenDictionary<string, string[]> Build()
+    private Dictionary<string, string[]> Build()
     {
         var rp = rpOptions.Value;
         var schemeNames = rp.Providers.Values.Select(p => OidcRpOptions.SchemeName(p.Id)).ToHashSet(StringComparer.Ordinal);
@@ -37,31 +36,46 @@ internal sealed class CallbackPaths(
         foreach (var provider in rp.Providers.Values)
         {
             var scheme = OidcRpOptions.SchemeName(provider.Id);
-            PathString[] paths;
             if (hookAll || hooked.Contains(scheme) || provider.ConfigureHandler is not null)
             {
                 var o = handlerOptions.Get(scheme);
-                paths = [o.CallbackPath, o.SignedOutCallbackPath, o.RemoteSignOutPath];
+                Add(map, o.CallbackPath, scheme);
+                Add(map, o.SignedOutCallbackPath, scheme, o.CallbackPath);
+                Add(map, o.RemoteSignOutPath, scheme, o.CallbackPath, o.SignedOutCallbackPath);
             }
             else
             {
-                paths = [new PathString(provider.EffectiveCallbackPath), new PathString(provider.EffectiveSignedOutCallbackPath), defaultRemoteSignOut];
-            }
-            foreach (var path in paths.Where(p => p.HasValue))
-            {
-                if (!map.TryGetValue(path.Value!, out var list))
-                {
-                    map[path.Value!] = list = [];
-                }
-                if (!list.Contains(scheme, StringComparer.Ordinal))
-                {
-                    list.Add(scheme);
-                }
+                PathString callback = provider.EffectiveCallbackPath, signedOut = provider.EffectiveSignedOutCallbackPath;
+                Add(map, callback, scheme);
+                Add(map, signedOut, scheme, callback);
+                Add(map, defaultRemoteSignOut, scheme, callback, signedOut);
             }
         }
-        var built = map.ToFrozenDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
+        // Read-only once published, so a plain dictionary is safe to share (and quicker to build than a frozen one).
+        var built = map.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
         Interlocked.CompareExchange(ref _map, built, null);
         return _map;
+    }
+
+    /// <summary>Adds <paramref name="scheme"/> under <paramref name="path"/> unless empty or one of its earlier paths (many providers share one path).</summary>
+    private static void Add(Dictionary<string, List<string>> map, PathString path, string scheme, params ReadOnlySpan<PathString> earlier)
+    {
+        foreach (var other in earlier)
+        {
+            if (other == path)
+            {
+                return;
+            }
+        }
+        if (!path.HasValue)
+        {
+            return;
+        }
+        if (!map.TryGetValue(path.Value!, out var list))
+        {
+            map[path.Value!] = list = [];
+        }
+        list.Add(scheme);
     }
 
     /// <summary>
