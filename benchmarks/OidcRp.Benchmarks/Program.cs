@@ -10,6 +10,12 @@ var smoke = args.Contains("--smoke");
 string? Option(string key) => args.SkipWhile(a => a != key).Skip(1).FirstOrDefault();
 int Number(string key, int full, int quick) => int.Parse(Option(key) ?? (smoke ? quick : full).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
+if (name == "scale-startup")
+{
+    await ScaleBenchmark.ChildAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
+    return 0;
+}
+
 var benchmarks = new (string Name, Func<Task<string>> Run)[]
 {
     ("validation", () => Task.FromResult(ValidationBenchmark.Run(smoke))),
