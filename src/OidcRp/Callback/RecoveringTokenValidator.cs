@@ -106,10 +106,11 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
 
         // Checks that need no key come first: a token with the wrong issuer, audience or lifetime is not a
         // rotation and must not make the provider serve a JWKS.
-        var keyless = await inner.ValidateTokenAsync(jwt, WithoutSignature(parameters, entry.Snapshot!, jwt));
-        if (!keyless.IsValid)
+        // Checked directly with IdentityModel's validators, in the token handler's order: a forged kid costs these
+        // comparisons, not a second pass through the handler with a claims identity built for nothing.
+        if (CheckWithoutKey(jwt, Prepare(parameters, entry.Snapshot!, kid)) is { } keyless)
         {
-            return Fail(entry, keyless, OidcAuditCategories.IdTokenInvalid, TokenFailureReasons.From(keyless.Exception), kid);
+            return Fail(entry, keyless, OidcAuditCategories.IdTokenInvalid, TokenFailureReasons.From(keyless), kid);
         }
 
         var refresh = await refresher.RefreshOnKidMissAsync(entry, cancellationToken);
@@ -188,12 +189,27 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
         return p;
     }
 
-    private static TokenValidationParameters WithoutSignature(TokenValidationParameters source, ProviderSnapshot snapshot, JsonWebToken jwt)
+    /// <summary>
+    /// Lifetime, audience and issuer as <see cref="JsonWebTokenHandler"/> checks them after the signature
+    /// (same validators, same order, same exception types), or null when the token passes them.
+    /// </summary>
+    internal static Exception? CheckWithoutKey(JsonWebToken jwt, TokenValidationParameters p)
     {
-        var p = Prepare(source.Clone(), snapshot, jwt.Kid);
-        p.SignatureValidator = (_, _) => jwt;
-        p.ValidateIssuerSigningKey = false;
-        return p;
+        try
+        {
+            DateTime? expires = jwt.TryGetPayloadValue<object>(JwtRegisteredClaimNames.Exp, out _) ? jwt.ValidTo : null;
+            DateTime? notBefore = jwt.TryGetPayloadValue<object>(JwtRegisteredClaimNames.Nbf, out _) ? jwt.ValidFrom : null;
+            Validators.ValidateLifetime(notBefore, expires, jwt, p);
+            Validators.ValidateAudience(jwt.Audiences, jwt, p);
+            Validators.ValidateIssuer(jwt.Issuer, jwt, p);
+            return null;
+        }
+#pragma warning disable CA1031 // as the token handler does: a failing validator (or an application's delegate) is a result
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return e;
+        }
     }
 
     private static (TokenValidationResult, ValidationRecord) Fail(ProviderEntry entry, Exception exception, string category,
