@@ -132,10 +132,11 @@ internal static class IdTokenRules
         var audiences = 1;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var claim = reader.ValueTextEquals(JwtRegisteredClaimNames.Sub) ? 1
-                : reader.ValueTextEquals(JwtRegisteredClaimNames.Iat) ? 2
-                : reader.ValueTextEquals(JwtRegisteredClaimNames.Aud) ? 3
-                : reader.ValueTextEquals(JwtRegisteredClaimNames.Azp) ? 4 : 0;
+            // UTF-8 literals: comparing with a string would transcode it for every property.
+            var claim = reader.ValueTextEquals("sub"u8) ? 1
+                : reader.ValueTextEquals("iat"u8) ? 2
+                : reader.ValueTextEquals("aud"u8) ? 3
+                : reader.ValueTextEquals("azp"u8) ? 4 : 0;
             reader.Read();
             switch (claim)
             {
