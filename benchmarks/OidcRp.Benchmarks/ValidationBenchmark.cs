@@ -154,6 +154,7 @@ internal static class ValidationBenchmark
             (nameof(ValidationBenchmarks.RawRsaVerify), "`RSA.VerifyData` (floor)")));
         text.AppendLine().AppendLine($"Target OidcRp ≤ 1.05× `JsonWebTokenHandler`: {F(ratio, "0.00")}× → {Verdict.Met(ratio <= 1.05)}; "
             + $"OidcRp allocates {oidcRp.Allocated:N0} B per token against {stock.Allocated:N0} B.").AppendLine();
+        text.Append(ValidationPartsBenchmarks.Section(smoke));
         text.AppendLine("A forged token (unknown kid, signed by another key) inside the kid-miss cooldown, for §4: OidcRp answers")
             .AppendLine("`kid_mismatch_throttled` without any signature work.").AppendLine();
         text.Append(ForgedSection(results)).AppendLine();
