@@ -88,6 +88,7 @@ internal static class CallbackBenchmark
             .AppendLine($"  (process CPU per login, OidcRp/stock per round: {cpuRatio.Range("0.00")}×; single rounds swing by ±20 % on this machine, so only the median over the rounds is read)")
             .AppendLine($"- Allocations per login ≤ 1.1× stock: whole process {F(allocOidc / allocStock, "0.00")}×; relying-party share {F(allocOidc - opShare, "0.0")} KiB vs {F(allocStock - opShare, "0.0")} KiB = {F(rpRatio, "0.00")}× → {Verdict.Met(rpRatio <= 1.1)}")
             .AppendLine();
+        text.Append(await CallbackIsolated.RunAsync(smoke));
         return text.ToString();
     }
 

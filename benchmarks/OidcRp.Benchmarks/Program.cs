@@ -16,6 +16,12 @@ if (name == "scale-startup")
     return 0;
 }
 
+if (name == "callback-child")
+{
+    await CallbackIsolated.ChildAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
+    return 0;
+}
+
 var benchmarks = new (string Name, Func<Task<string>> Run)[]
 {
     ("validation", () => Task.FromResult(ValidationBenchmark.Run(smoke))),

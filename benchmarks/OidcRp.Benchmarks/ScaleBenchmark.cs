@@ -92,32 +92,8 @@ internal static class ScaleBenchmark
         Console.WriteLine("ready");
     }
 
-    private static async Task<double> ColdStartAsync(string kind, int n)
-    {
-        var self = Environment.ProcessPath!;
-        var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            start.ArgumentList.Add(typeof(ScaleBenchmark).Assembly.Location);
-        }
-        foreach (var arg in new[] { "scale-startup", kind, n.ToString(System.Globalization.CultureInfo.InvariantCulture) })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        var watch = Stopwatch.StartNew();
-        using var child = Process.Start(start)!;
-        string? line;
-        while ((line = await child.StandardOutput.ReadLineAsync()) is not null && !line.Contains("ready", StringComparison.Ordinal))
-        {
-        }
-        var elapsed = watch.Elapsed.TotalMilliseconds;
-        await child.WaitForExitAsync();
-        if (line is null || child.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"cold start of {kind} with {n} providers failed: {await child.StandardError.ReadToEndAsync()}");
-        }
-        return elapsed;
-    }
+    private static async Task<double> ColdStartAsync(string kind, int n) =>
+        (await Child.RunAsync("ready", "scale-startup", kind, n.ToString(System.Globalization.CultureInfo.InvariantCulture))).ElapsedMs;
 
     private static async Task<Row> OneAsync(MultiIssuerOp op, string kind, int n, int load, int requests)
     {
