@@ -73,6 +73,10 @@ internal sealed class ConfigureProviderSchemes(
         }
         options.CallbackPath = provider.EffectiveCallbackPath;
         options.SignedOutCallbackPath = provider.EffectiveSignedOutCallbackPath;
+        if (FlowCookies.Scope($"{Microsoft.AspNetCore.Builder.OidcRpEndpointRouteBuilderExtensions.Prefix}/{provider.Id}/login", provider.EffectiveCallbackPath) is { } cookieScope)
+        {
+            FlowCookies.Apply(options, cookieScope);
+        }
         options.SignInScheme ??= rpOptions.Value.SignInScheme
             ?? authenticationOptions.Value.DefaultSignInScheme
             ?? authenticationOptions.Value.DefaultScheme;

@@ -103,6 +103,7 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor,
 
     public override async Task RedirectToIdentityProvider(RedirectContext context)
     {
+        FlowCookies.Trim(context.HttpContext, context.Options);
         await base.RedirectToIdentityProvider(context);
         await (Inner?.RedirectToIdentityProvider(context) ?? Task.CompletedTask);
     }
