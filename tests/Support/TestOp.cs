@@ -21,7 +21,7 @@ namespace OidcRp.Tests.Support;
 /// </summary>
 public sealed class TestOp : IAsyncDisposable
 {
-    public const string ClientSecret = "op-client-secret-value";
+    public const string ClientSecret = "op-client-secret-value-long-enough-for-hs512-0123456789abcdef0123";
     private readonly ConcurrentDictionary<string, Grant> _grants = new();
     private readonly ConcurrentDictionary<string, int> _counts = new();
     private WebApplication? _app;
