@@ -70,6 +70,20 @@ public sealed class CallbackLimitTests : IAsyncLifetime
         Sentinels.AssertNoneOf(Sentinels.Of(_op), [.. Sentinels.Written(_rp, browser, response), body]);
     }
 
+    [Fact]
+    public async Task An_answer_in_the_url_when_form_post_was_asked_is_refused_before_the_code_is_redeemed()
+    {
+        using var browser = _rp.Browser();
+        var pending = await browser.BeginLoginAsync("alpha");
+
+        using var response = await browser.GetAsync(pending.Action + "?" + Form(pending.Fields));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal((OidcAuditCategories.CallbackRejected, "response_mode_mismatch"), (_rp.Audit.Rows[0].Category, _rp.Audit.Rows[0].Reason));
+        Assert.Equal(0, _op.Count("token"));
+        Sentinels.AssertNoneOf(Sentinels.Of(_op), [.. Sentinels.OwnLogs(_rp).Select(r => r.Message), .. browser.Bodies]);
+    }
+
     private static readonly Dictionary<string, (Func<string, string> Body, string Category, string Reason)> TokenResponses = new()
     {
         ["token response of 1 MB"] = (b => b[..^1] + ",\"pad\":\"" + new string('x', 1024 * 1024) + "\"}", OidcAuditCategories.CallbackRejected, "code_exchange_failed"),

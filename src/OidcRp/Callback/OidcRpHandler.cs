@@ -50,6 +50,12 @@ internal sealed class OidcRpHandler(IOptionsMonitor<OpenIdConnectOptions> option
     private async Task<string?> CheckAsync()
     {
         IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> parameters = Request.Query;
+        if (HttpMethods.IsGet(Request.Method) && Options.ResponseMode == Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectResponseMode.FormPost
+            && (Request.Query.ContainsKey("code") || Request.Query.ContainsKey("state")))
+        {
+            // Asked for form_post, answered in the URL: a downgrade that puts the code in history, logs and Referer.
+            return "response_mode_mismatch";
+        }
         if (HttpMethods.IsPost(Request.Method) && Request.HasFormContentType)
         {
             if (Request.ContentLength > MaxBodyBytes)
