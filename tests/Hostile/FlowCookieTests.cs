@@ -41,7 +41,8 @@ public sealed class FlowCookieTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Found, login.StatusCode);
         Assert.Equal(OidcAuditCategories.LoginSucceeded, Assert.Single(_rp.Audit.Rows).Category);
-        Assert.Equal(0, _op.Count("token") - 1);
+        Assert.Equal((1, 1), (_op.Count("token"), _op.Count("jwks")));
+        Sentinels.AssertNoneOf(Sentinels.Of(_op), Sentinels.Written(_rp, browser, login));
     }
 
     [Fact]
@@ -56,6 +57,8 @@ public sealed class FlowCookieTests : IAsyncLifetime
 
         Assert.Equal([HttpStatusCode.Found, HttpStatusCode.Found], [a.StatusCode, b.StatusCode]);
         Assert.Equal(2, _rp.Audit.Rows.Count(r => r.Category == OidcAuditCategories.LoginSucceeded));
+        Assert.Equal(1, _op.Count("jwks"));
+        Sentinels.AssertNoneOf(Sentinels.Of(_op), Sentinels.Written(_rp, browser, a, b));
     }
 
     [Fact]

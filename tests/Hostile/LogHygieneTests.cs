@@ -40,6 +40,7 @@ public sealed class LogHygieneTests : IAsyncLifetime
         Assert.StartsWith("idp_error:", row.Reason, StringComparison.Ordinal);
         Assert.Matches("^idp_error:[A-Za-z0-9_.-]{1,64}$", row.Reason); // one bounded token: no CR, LF, spaces or brackets
         AssertNoLineBreaks();
+        Assert.Equal((0, 1), (_op.Count("token"), _op.Count("jwks")));
         Sentinels.AssertNoneOf([.. Sentinels.Of(_op), "op-error-description-sentinel"], Sentinels.Written(_rp, browser, response));
     }
 
@@ -58,6 +59,9 @@ public sealed class LogHygieneTests : IAsyncLifetime
         AssertNoLineBreaks();
         Assert.All(_rp.Audit.Rows, r => Assert.DoesNotContain('\n', System.Text.Json.JsonSerializer.Serialize(r).Replace("\\n", "", StringComparison.Ordinal)));
         Assert.DoesNotContain(_rp.Audit.Rows, r => (r.Reason ?? "").Contains('\n') || (r.Actor ?? "").Contains('\n') || r.ProviderId.Contains('\n'));
+        Assert.Equal(0, _op.Count("token"));
+        Assert.InRange(_op.Count("jwks"), 0, 1);
+        Sentinels.AssertNoneOf(Sentinels.Of(_op), Sentinels.Written(_rp, browser, response));
     }
 
     private void AssertNoLineBreaks()
