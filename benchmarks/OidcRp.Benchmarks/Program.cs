@@ -1,26 +1,79 @@
+using System.Globalization;
+using System.Text;
 using OidcRp.Benchmarks;
 
-// dotnet run -c Release --project benchmarks/OidcRp.Benchmarks -- audit [--smoke] [--rows N] [--logins N] [--out FILE]
-var name = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "audit";
+// dotnet run -c Release --project benchmarks/OidcRp.Benchmarks -- <name> [--smoke] [--out FILE]
+//   --note TEXT adds a line to the report (e.g. that the machine was shared)
+//   names: all, validation, callback, herd, flood, scale, audit (audit also takes --rows N --logins N)
+var name = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var smoke = args.Contains("--smoke");
 string? Option(string key) => args.SkipWhile(a => a != key).Skip(1).FirstOrDefault();
-switch (name)
+int Number(string key, int full, int quick) => int.Parse(Option(key) ?? (smoke ? quick : full).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+if (name == "scale-startup")
 {
-    case "audit":
-        var report = await AuditStoreBenchmark.RunAsync(
-            rows: int.Parse(Option("--rows") ?? (smoke ? "500" : "50000"), System.Globalization.CultureInfo.InvariantCulture),
-            logins: int.Parse(Option("--logins") ?? (smoke ? "10" : "300"), System.Globalization.CultureInfo.InvariantCulture),
-            repetitions: smoke ? 1 : 3);
-        Console.WriteLine(report);
-        var output = Option("--out") ?? (smoke ? null : Path.Combine(Report.RepositoryRoot(), "benchmarks", "results", "audit-store.md"));
-        if (output is not null)
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-            await File.WriteAllTextAsync(output, report);
-            Console.WriteLine($"written to {output}");
-        }
-        return 0;
-    default:
-        Console.Error.WriteLine($"unknown benchmark '{name}'; known: audit");
-        return 2;
+    await ScaleBenchmark.ChildAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
+    return 0;
 }
+
+if (name == "callback-child")
+{
+    await CallbackIsolated.ChildAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
+    return 0;
+}
+
+var benchmarks = new (string Name, Func<Task<string>> Run)[]
+{
+    ("validation", () => Task.FromResult(ValidationBenchmark.Run(smoke))),
+    ("callback", () => CallbackBenchmark.RunAsync(smoke)),
+    ("herd", () => HerdBenchmark.RunAsync(smoke)),
+    ("flood", () => FloodBenchmark.RunAsync(smoke)),
+    ("scale", () => ScaleBenchmark.RunAsync(smoke)),
+    ("audit", async () =>
+    {
+        var audit = await AuditStoreBenchmark.RunAsync(rows: Number("--rows", 50000, 500), logins: Number("--logins", 300, 10), repetitions: smoke ? 1 : 3);
+        if (name == "audit")
+        {
+            return audit;
+        }
+        if (!smoke && Option("--out") is null)
+        {
+            // The stand-alone audit report stays in step with the combined one: same run, same figures.
+            await File.WriteAllTextAsync(Path.Combine(Report.RepositoryRoot(), "benchmarks", "results", "audit-store.md"), audit);
+        }
+        return Report.Demote(audit, "6. Audit cost per login (sinks and the durable audit store)");
+    }),
+};
+var selected = name == "all" ? benchmarks : benchmarks.Where(b => b.Name == name).ToArray();
+if (selected.Length == 0)
+{
+    Console.Error.WriteLine($"unknown benchmark '{name}'; known: all, {string.Join(", ", benchmarks.Select(b => b.Name))}");
+    return 2;
+}
+
+var started = System.Diagnostics.Stopwatch.StartNew();
+var report = new StringBuilder();
+foreach (var (benchmark, run) in selected)
+{
+    var watch = System.Diagnostics.Stopwatch.StartNew();
+    Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {benchmark}{(smoke ? " (smoke)" : "")}…");
+    var section = await run();
+    Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {benchmark} done in {watch.Elapsed.TotalSeconds:0} s");
+    report.AppendLine(section);
+}
+var text = (name == "audit" ? "" : Report.Header(name == "all" ? "OidcRp benchmarks" : $"OidcRp benchmarks: {name}") + Report.Preamble(smoke, started.Elapsed, Option("--note")))
+    + report.ToString();
+Console.WriteLine(text);
+var defaultOutput = smoke ? null : name switch
+{
+    "all" => Path.Combine(Report.RepositoryRoot(), "benchmarks", "results", "benchmarks.md"),
+    "audit" => Path.Combine(Report.RepositoryRoot(), "benchmarks", "results", "audit-store.md"),
+    _ => null,
+};
+if ((Option("--out") ?? defaultOutput) is { } output)
+{
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+    await File.WriteAllTextAsync(output, text);
+    Console.Error.WriteLine($"written to {output}");
+}
+return 0;

@@ -16,6 +16,33 @@ internal static class Report
 
         """;
 
+    /// <summary>How this run was made: full or smoke, how long it took, the load on the machine when it started.</summary>
+    public static string Preamble(bool smoke, TimeSpan elapsed, string? note)
+    {
+        var text = new System.Text.StringBuilder();
+        text.AppendLine($"- run: {(smoke ? "smoke (one short iteration each: the numbers mean nothing)" : "full")}, {elapsed.TotalMinutes:0.0} minutes; load average at start {LoadAtStart}");
+        text.AppendLine("- everything in one process: OPs and relying parties on Kestrel at 127.0.0.1 (loopback, no network), the load driver beside them on the same cores");
+        if (note is not null)
+        {
+            text.AppendLine("- note: " + note);
+        }
+        return text.AppendLine().ToString();
+    }
+
+    /// <summary>The 1/5/15-minute load average when the process started (Linux), to show a busy machine.</summary>
+    public static readonly string LoadAtStart = File.Exists("/proc/loadavg")
+        ? string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3))
+        : "unknown";
+
+    /// <summary>Turns a stand-alone report (with its own header) into a section of the combined one.</summary>
+    public static string Demote(string report, string title)
+    {
+        var lines = report.Split('\n').ToList();
+        var body = lines.SkipWhile(l => !l.StartsWith("## ", StringComparison.Ordinal))
+            .Select(l => l.StartsWith('#') ? "#" + l : l);
+        return $"## {title}\n\n" + string.Join('\n', body);
+    }
+
     public static double Percentile(IReadOnlyList<double> values, double p)
     {
         var sorted = values.Order().ToList();

@@ -85,6 +85,18 @@ public static class OidcRpServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AdminEndpointGuard>());
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<AuthenticationOptions>, ConfigureAuthenticationSchemes>());
+        // The middleware asks one dispatcher instead of every provider's handler on each request. An application
+        // that registered its own scheme provider keeps it (and the stock behaviour of asking every scheme).
+        if (services.LastOrDefault(d => d.ServiceType == typeof(IAuthenticationSchemeProvider)) is not { } schemeProvider)
+        {
+            services.TryAddSingleton<IAuthenticationSchemeProvider, OidcRpSchemeProvider>();
+        }
+        else if (schemeProvider.ImplementationType == typeof(AuthenticationSchemeProvider))
+        {
+            services.Replace(ServiceDescriptor.Singleton<IAuthenticationSchemeProvider, OidcRpSchemeProvider>());
+        }
+        services.TryAddSingleton<CallbackPaths>();
+        services.TryAddTransient<CallbackDispatcher>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<OpenIdConnectOptions>, ConfigureProviderSchemes>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<OpenIdConnectOptions>, ConfigureProviderSchemes>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<OpenIdConnectOptions>, OpenIdConnectPostConfigureOptions>());

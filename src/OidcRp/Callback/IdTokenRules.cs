@@ -1,4 +1,7 @@
+using System.Buffers;
+using System.Buffers.Text;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -34,8 +37,21 @@ internal static class IdTokenRules
 
     /// <summary>An algorithm is allowed for a key when the provider allows it and the key is not bound to another one.</summary>
     public static bool AlgorithmAllowed(string algorithm, SecurityKey key, IReadOnlyList<string> allowed) =>
-        allowed.Contains(algorithm, StringComparer.Ordinal)
+        Contains(allowed, algorithm)
         && (!KeyAlgorithms.TryGetValue(key, out var bound) || string.Equals(bound, algorithm, StringComparison.Ordinal));
+
+    // A loop, not LINQ's Contains with a comparer: this runs for every token and every key tried.
+    private static bool Contains(IReadOnlyList<string> values, string value)
+    {
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (string.Equals(values[i], value, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /// <summary>Before parsing: the size cap.</summary>
     public static string? CheckSize(string token) => token.Length > MaxTokenLength ? "token_too_large" : null;
@@ -45,7 +61,7 @@ internal static class IdTokenRules
     {
         var alg = jwt.Alg;
         // "none" in any letter case, HS* (never keyed from a JWKS), anything the provider does not advertise.
-        if (string.IsNullOrEmpty(alg) || !allowedAlgorithms.Contains(alg, StringComparer.Ordinal))
+        if (string.IsNullOrEmpty(alg) || !Contains(allowedAlgorithms, alg))
         {
             return "alg_not_allowed";
         }
@@ -72,50 +88,106 @@ internal static class IdTokenRules
     /// OIDC Core §3.1.3.7 claims the handler's validators leave open: sub (a string of 1–255
     /// characters), iat (a number, not in the future beyond the clock skew), azp (this client when
     /// present, and present when there are several audiences). Read from the raw payload, as
-    /// IdentityModel turns a numeric sub into a string.
+    /// IdentityModel turns a numeric sub into a string: one forward pass of a <see cref="Utf8JsonReader"/>
+    /// over the decoded payload (a stack or pooled buffer), so checking costs no second document.
+    /// A claim given twice counts with its last value, as <c>JsonDocument</c> reads it.
     /// </summary>
     public static string? CheckClaims(JsonWebToken jwt, string? clientId, TimeSpan clockSkew, DateTimeOffset now)
     {
-        JsonDocument payload;
+        var encoded = jwt.EncodedPayload.AsSpan();
+        var maxLength = Base64Url.GetMaxDecodedLength(encoded.Length);
+        byte[]? rented = null;
+        var buffer = maxLength <= StackPayloadBytes ? stackalloc byte[StackPayloadBytes] : (rented = ArrayPool<byte>.Shared.Rent(maxLength));
         try
         {
-            payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload), new JsonDocumentOptions { MaxDepth = 32 });
-        }
-        catch (Exception e) when (e is JsonException or FormatException or ArgumentException)
-        {
-            return "malformed";
-        }
-        using (payload)
-        {
-            var root = payload.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            if (Base64Url.DecodeFromChars(encoded, buffer, out _, out var written) != OperationStatus.Done)
             {
                 return "malformed";
             }
-            if (!root.TryGetProperty(JwtRegisteredClaimNames.Sub, out var sub) || sub.ValueKind != JsonValueKind.String
-                || sub.GetString() is not { Length: > 0 and <= MaxSubjectLength })
+            return ScanClaims(buffer[..written], clientId, (now + clockSkew).ToUnixTimeSeconds());
+        }
+        catch (JsonException)
+        {
+            return "malformed";
+        }
+        finally
+        {
+            if (rented is not null)
             {
-                return "sub_invalid";
-            }
-            if (!root.TryGetProperty(JwtRegisteredClaimNames.Iat, out var iat) || iat.ValueKind != JsonValueKind.Number
-                || !iat.TryGetDouble(out var issuedAt) || issuedAt > (now + clockSkew).ToUnixTimeSeconds())
-            {
-                return "iat_invalid";
-            }
-            var audiences = root.TryGetProperty(JwtRegisteredClaimNames.Aud, out var aud) && aud.ValueKind == JsonValueKind.Array ? aud.GetArrayLength() : 1;
-            if (root.TryGetProperty(JwtRegisteredClaimNames.Azp, out var azp))
-            {
-                if (azp.ValueKind != JsonValueKind.String || !string.Equals(azp.GetString(), clientId, StringComparison.Ordinal))
-                {
-                    return "azp_invalid";
-                }
-            }
-            else if (audiences > 1)
-            {
-                return "azp_invalid"; // several audiences: azp must name this client
+                ArrayPool<byte>.Shared.Return(rented);
             }
         }
+    }
+
+    private const int StackPayloadBytes = 1024;
+
+    private static string? ScanClaims(ReadOnlySpan<byte> json, string? clientId, long latestIssuedAt)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 32 });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return "malformed";
+        }
+        bool subValid = false, iatValid = false, azpPresent = false, azpValid = false;
+        var audiences = 1;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            // UTF-8 literals: comparing with a string would transcode it for every property.
+            var claim = reader.ValueTextEquals("sub"u8) ? 1
+                : reader.ValueTextEquals("iat"u8) ? 2
+                : reader.ValueTextEquals("aud"u8) ? 3
+                : reader.ValueTextEquals("azp"u8) ? 4 : 0;
+            reader.Read();
+            switch (claim)
+            {
+                case 1:
+                    subValid = reader.TokenType == JsonTokenType.String && StringLength(ref reader) is > 0 and <= MaxSubjectLength;
+                    break;
+                case 2:
+                    iatValid = reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var issuedAt) && issuedAt <= latestIssuedAt;
+                    break;
+                case 3:
+                    audiences = reader.TokenType == JsonTokenType.StartArray ? CountArray(ref reader) : 1;
+                    break;
+                case 4:
+                    azpPresent = true;
+                    azpValid = reader.TokenType == JsonTokenType.String && clientId is not null && reader.ValueTextEquals(clientId);
+                    break;
+            }
+            reader.Skip(); // the rest of an object or array value; nothing for a scalar
+        }
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+        {
+            return "malformed";
+        }
+        if (!subValid)
+        {
+            return "sub_invalid";
+        }
+        if (!iatValid)
+        {
+            return "iat_invalid";
+        }
+        if (azpPresent ? !azpValid : audiences > 1)
+        {
+            return "azp_invalid"; // several audiences: azp must name this client
+        }
         return null;
+    }
+
+    private static int StringLength(ref Utf8JsonReader reader) =>
+        reader.ValueIsEscaped || reader.HasValueSequence ? reader.GetString()!.Length : Encoding.UTF8.GetCharCount(reader.ValueSpan);
+
+    private static int CountArray(ref Utf8JsonReader reader)
+    {
+        var depth = reader.CurrentDepth;
+        var count = 0;
+        while (reader.Read() && reader.CurrentDepth > depth)
+        {
+            count++;
+            reader.Skip();
+        }
+        return count;
     }
 
     /// <summary>False when every key the JWKS has under <paramref name="kid"/> is bound to an algorithm other than the token's.</summary>

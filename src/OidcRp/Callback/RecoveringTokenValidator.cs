@@ -93,6 +93,8 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
             return await RecoverAsync(entry, inner, jwt, kid, parameters, cancellationToken);
         }
 
+        // The handler's parameters are its own copy for this token (the stock handler clones its options' parameters
+        // per call), so the first verification writes onto them instead of cloning again; the rare recovery path clones.
         var result = await inner.ValidateTokenAsync(jwt, Prepare(parameters, snapshot, kid));
         if (result.IsValid)
         {
@@ -114,10 +116,11 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
 
         // Checks that need no key come first: a token with the wrong issuer, audience or lifetime is not a
         // rotation and must not make the provider serve a JWKS.
-        var keyless = await inner.ValidateTokenAsync(jwt, WithoutSignature(parameters, entry.Snapshot!, jwt));
-        if (!keyless.IsValid)
+        // Checked directly with IdentityModel's validators, in the token handler's order: a forged kid costs these
+        // comparisons, not a second pass through the handler with a claims identity built for nothing.
+        if (CheckWithoutKey(jwt, Prepare(parameters, entry.Snapshot!, kid)) is { } keyless)
         {
-            return Fail(entry, keyless, OidcAuditCategories.IdTokenInvalid, TokenFailureReasons.From(keyless.Exception), kid);
+            return Fail(entry, keyless, OidcAuditCategories.IdTokenInvalid, TokenFailureReasons.From(keyless), kid);
         }
 
         var refresh = await refresher.RefreshOnKidMissAsync(entry, cancellationToken);
@@ -138,7 +141,7 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
         }
 
         // Exactly one re-verify with the refreshed keys; never a loop.
-        var second = await inner.ValidateTokenAsync(jwt, Prepare(parameters, current, kid));
+        var second = await inner.ValidateTokenAsync(jwt, Prepare(parameters.Clone(), current, kid));
         if (second.IsValid)
         {
             Log.KidMissRecovered(logger, entry.Id, safeKid);
@@ -173,10 +176,9 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
         return true;
     }
 
-    /// <summary>The handler's parameters with this provider's issuer, keys and algorithms.</summary>
-    internal static TokenValidationParameters Prepare(TokenValidationParameters source, ProviderSnapshot snapshot, string? kid)
+    /// <summary>Writes this provider's issuer, keys and algorithms onto <paramref name="p"/> and returns it.</summary>
+    internal static TokenValidationParameters Prepare(TokenValidationParameters p, ProviderSnapshot snapshot, string? kid)
     {
-        var p = source.Clone();
         p.ConfigurationManager = null;
         p.ValidIssuer = snapshot.Issuer;
         p.ValidIssuers = null;
@@ -184,9 +186,8 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
         p.IssuerSigningKeys = snapshot.SigningKeys;
         p.IssuerSigningKeyResolver = null;
         p.ValidAlgorithms = snapshot.ValidAlgorithms;
-        var allowed = snapshot.ValidAlgorithms;
         // A JWKS entry that names its algorithm verifies only that one (RFC 8725 §3.1).
-        p.AlgorithmValidator = (algorithm, key, _, _) => IdTokenRules.AlgorithmAllowed(algorithm, key, allowed);
+        p.AlgorithmValidator = snapshot.AlgorithmValidator;
         p.RequireSignedTokens = true;
         p.RequireExpirationTime = true;
         p.ValidateIssuer = true;
@@ -200,17 +201,32 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
 
     private static TokenValidationParameters WithClientSecret(TokenValidationParameters source, ProviderSnapshot snapshot, string? clientSecret)
     {
-        var p = Prepare(source, snapshot, kid: null);
+        var p = Prepare(source.Clone(), snapshot, kid: null); // the handler's own parameters stay as they were
         p.IssuerSigningKeys = [new SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(clientSecret ?? ""))];
         return p;
     }
 
-    private static TokenValidationParameters WithoutSignature(TokenValidationParameters source, ProviderSnapshot snapshot, JsonWebToken jwt)
+    /// <summary>
+    /// Lifetime, audience and issuer as <see cref="JsonWebTokenHandler"/> checks them after the signature
+    /// (same validators, same order, same exception types), or null when the token passes them.
+    /// </summary>
+    internal static Exception? CheckWithoutKey(JsonWebToken jwt, TokenValidationParameters p)
     {
-        var p = Prepare(source, snapshot, jwt.Kid);
-        p.SignatureValidator = (_, _) => jwt;
-        p.ValidateIssuerSigningKey = false;
-        return p;
+        try
+        {
+            DateTime? expires = jwt.TryGetPayloadValue<object>(JwtRegisteredClaimNames.Exp, out _) ? jwt.ValidTo : null;
+            DateTime? notBefore = jwt.TryGetPayloadValue<object>(JwtRegisteredClaimNames.Nbf, out _) ? jwt.ValidFrom : null;
+            Validators.ValidateLifetime(notBefore, expires, jwt, p);
+            Validators.ValidateAudience(jwt.Audiences, jwt, p);
+            Validators.ValidateIssuer(jwt.Issuer, jwt, p);
+            return null;
+        }
+#pragma warning disable CA1031 // as the token handler does: a failing validator (or an application's delegate) is a result
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return e;
+        }
     }
 
     private static (TokenValidationResult, ValidationRecord) Fail(ProviderEntry entry, Exception exception, string category,

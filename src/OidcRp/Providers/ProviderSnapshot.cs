@@ -20,6 +20,12 @@ internal sealed record ProviderSnapshot(
     DateTimeOffset KeysFetchedAt,
     long Sequence)
 {
+    private AlgorithmValidator? _algorithmValidator;
+
+    /// <summary>The token handler's algorithm check for these keys, made once per snapshot rather than per token.</summary>
+    public AlgorithmValidator AlgorithmValidator =>
+        _algorithmValidator ??= (algorithm, key, _, _) => OidcRp.Callback.IdTokenRules.AlgorithmAllowed(algorithm, key, ValidAlgorithms);
+
     /// <summary>True when a token naming <paramref name="kid"/> has a key here to verify with.</summary>
     public bool HasKid(string kid) => Kids.Contains(kid);
 }
