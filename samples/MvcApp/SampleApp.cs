@@ -65,6 +65,10 @@ public static class SampleApp
             .AddCookie(cookie =>
             {
                 cookie.Cookie.Name = "mvcapp.session";
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SameSite = SameSiteMode.Lax;
+                // Secure always outside development (the sample's own dev OP runs on plain http loopback).
+                cookie.Cookie.SecurePolicy = builder.Environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
                 cookie.LoginPath = "/";
                 cookie.AccessDeniedPath = "/home/denied";
             })
@@ -98,6 +102,7 @@ public static class SampleApp
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/home/error");
+            app.UseHsts();
         }
         app.UseRouting();
         app.UseAuthentication();

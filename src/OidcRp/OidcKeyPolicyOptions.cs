@@ -16,7 +16,7 @@ public sealed class OidcKeyPolicyOptions
     /// <summary>Minimum time between two forced refreshes through the admin endpoint. Default 5 seconds.</summary>
     public TimeSpan AdminRefreshMinInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Time limit of one discovery or JWKS fetch. Default 10 seconds.</summary>
+    /// <summary>Time limit of one discovery, JWKS or token endpoint request. Default 10 seconds.</summary>
     public TimeSpan FetchTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
@@ -28,7 +28,7 @@ public sealed class OidcKeyPolicyOptions
     /// <summary>Load every provider in the background at start-up instead of on first use. Default false.</summary>
     public bool WarmUp { get; set; }
 
-    /// <summary>Largest discovery or JWKS response accepted, in bytes. Default 256 KiB.</summary>
+    /// <summary>Largest discovery, JWKS or token endpoint response accepted, in bytes. Default 256 KiB.</summary>
     public int MaxResponseBytes { get; set; } = 256 * 1024;
 
     /// <summary>Largest number of keys accepted in one JWKS. Default 32.</summary>

@@ -33,6 +33,15 @@ public sealed class OidcProviderOptions
     /// <summary>Scopes to request; <c>openid profile email</c> when empty. <c>openid</c> is always added.</summary>
     public IList<string> Scopes { get; } = [];
 
+    /// <summary>
+    /// The ID token signing algorithms accepted from this provider (RFC 8725 §3.1). Empty (the default):
+    /// the asymmetric algorithms (RS*, PS*, ES*) the provider's discovery document advertises, or RS256
+    /// when it advertises none. When set, exactly these. <c>HS256</c>, <c>HS384</c> and <c>HS512</c> are
+    /// accepted only when listed here, and then verified with <see cref="ClientSecret"/> only (OIDC Core
+    /// §10.1), never with a JWKS key; the secret must be at least 32, 48 or 64 bytes. <c>none</c> is never accepted.
+    /// </summary>
+    public IList<string> SigningAlgorithms { get; } = [];
+
     /// <summary>The redirect URI path; defaults to <c>/auth/oidc/{id}/callback</c>.</summary>
     public string? CallbackPath { get; set; }
 

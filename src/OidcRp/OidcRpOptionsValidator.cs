@@ -52,6 +52,7 @@ internal sealed partial class OidcRpOptionsValidator : IValidateOptions<OidcRpOp
             CheckUrl(errors, where, "Authority", provider.Authority, provider.RequireHttpsMetadata);
             CheckUrl(errors, where, "MetadataAddress", provider.MetadataAddress, provider.RequireHttpsMetadata);
             CheckUrl(errors, where, "Issuer", provider.Issuer, provider.RequireHttpsMetadata);
+            CheckAlgorithms(errors, where, provider);
             CheckPath(errors, where, "CallbackPath", provider.CallbackPath);
             CheckPath(errors, where, "SignedOutCallbackPath", provider.SignedOutCallbackPath);
         }
@@ -94,6 +95,24 @@ internal sealed partial class OidcRpOptionsValidator : IValidateOptions<OidcRpOp
         else if (!string.IsNullOrEmpty(uri.Fragment) || (name != "MetadataAddress" && !string.IsNullOrEmpty(uri.Query)))
         {
             errors.Add($"{where}: {name} must not have a fragment{(name == "MetadataAddress" ? "" : " or query")}.");
+        }
+    }
+
+    private static void CheckAlgorithms(List<string> errors, string where, OidcProviderOptions provider)
+    {
+        foreach (var algorithm in provider.SigningAlgorithms)
+        {
+            if (Providers.MetadataParser.SymmetricAlgorithmKeyBytes.TryGetValue(algorithm ?? "", out var keyBytes))
+            {
+                if (System.Text.Encoding.UTF8.GetByteCount(provider.ClientSecret ?? "") < keyBytes)
+                {
+                    errors.Add($"{where}: SigningAlgorithms lists {algorithm}, which is verified with the client secret; ClientSecret must be at least {keyBytes} bytes (RFC 7518 §3.2).");
+                }
+            }
+            else if (algorithm is null || !Providers.MetadataParser.IsKnownAsymmetric(algorithm))
+            {
+                errors.Add($"{where}: SigningAlgorithms: '{algorithm}' is not supported (RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, or HS256, HS384, HS512 keyed with the client secret; never none).");
+            }
         }
     }
 

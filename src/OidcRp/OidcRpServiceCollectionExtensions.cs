@@ -58,10 +58,11 @@ public static class OidcRpServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<OidcRpOptions>, PostConfigureProviderIds>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OidcRpOptions>, OidcRpOptionsValidator>());
 
-        // The stock handler logs the authorization URL (state, nonce) at Debug and the authorization
-        // response (code, state) at Trace. OidcRp keeps those levels off by default; an application that
-        // sets its own rule for this category deliberately overrides this.
-        services.AddLogging(logging => logging.AddFilter("Microsoft.AspNetCore.Authentication.OpenIdConnect", LogLevel.Information));
+        // The stock handler logs the authorization URL (state, nonce) at Debug, the authorization response
+        // (code, state) at Trace, and the OP's error and error_description text, unescaped, at Error. OidcRp
+        // turns its category off: OidcRp's own log lines and audit rows record every outcome with a
+        // stable reason. An application that wants the stock lines back adds its own rule for this category.
+        services.AddLogging(logging => logging.AddFilter("Microsoft.AspNetCore.Authentication.OpenIdConnect", LogLevel.None));
         services.AddHttpContextAccessor();
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);

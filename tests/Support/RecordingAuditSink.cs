@@ -12,6 +12,9 @@ public sealed class RecordingAuditSink : IOidcAuditSink
 
     public bool Fail { get; set; }
 
+    /// <summary>Forgets the rows so far (set-up steps of a test).</summary>
+    public void Clear() => _rows.Clear();
+
     public ValueTask WriteAsync(OidcAuditRecord record, CancellationToken cancellationToken)
     {
         if (Fail)

@@ -21,7 +21,7 @@ namespace OidcRp.Tests.Support;
 /// </summary>
 public sealed class TestOp : IAsyncDisposable
 {
-    public const string ClientSecret = "op-client-secret-value";
+    public const string ClientSecret = "op-client-secret-value-long-enough-for-hs512-0123456789abcdef0123";
     private readonly ConcurrentDictionary<string, Grant> _grants = new();
     private readonly ConcurrentDictionary<string, int> _counts = new();
     private WebApplication? _app;
@@ -47,6 +47,12 @@ public sealed class TestOp : IAsyncDisposable
     public string? ResponseIss { get; set; }
 
     public bool JwksDown { get; set; }
+
+    /// <summary>How long the JWKS and token endpoints wait before answering (a slow OP).</summary>
+    public TimeSpan Delay { get; set; }
+
+    /// <summary>Replaces the token endpoint's JSON body (given the genuine one) with whatever it returns.</summary>
+    public Func<string, string>? TokenResponseBody { get; set; }
 
     /// <summary>When set, ID tokens carry this nonce instead of the one the RP sent.</summary>
     public string? OverrideNonce { get; set; }
@@ -140,9 +146,10 @@ public sealed class TestOp : IAsyncDisposable
         return Results.Json(document);
     }
 
-    private IResult Jwks()
+    private async Task<IResult> Jwks(CancellationToken aborted)
     {
         Hit("jwks");
+        await Task.Delay(Delay, aborted);
         return JwksDown
             ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable)
             : Results.Text(TestSigningKey.Jwks(Published), "application/json");
@@ -190,6 +197,7 @@ public sealed class TestOp : IAsyncDisposable
     private async Task<IResult> TokenAsync(HttpRequest request)
     {
         Hit("token");
+        await Task.Delay(Delay, request.HttpContext.RequestAborted);
         var form = await request.ReadFormAsync();
         var (clientId, secret) = ClientCredentials(request, form);
         if (clientId != ClientId || secret != ClientSecret)
@@ -213,7 +221,8 @@ public sealed class TestOp : IAsyncDisposable
         Secrets.Add(idToken);
         Secrets.Add(accessToken);
         Secrets.Add(form["code_verifier"].ToString());
-        return Results.Json(new { access_token = accessToken, token_type = "Bearer", expires_in = 300, id_token = idToken });
+        var body = System.Text.Json.JsonSerializer.Serialize(new { access_token = accessToken, token_type = "Bearer", expires_in = 300, id_token = idToken });
+        return Results.Text(TokenResponseBody is { } replace ? replace(body) : body, "application/json");
     }
 
     private static (string?, string?) ClientCredentials(HttpRequest request, IFormCollection form)

@@ -89,6 +89,8 @@ public sealed class TestSigningKey : IDisposable
             "PS384" => Rsa.SignData(data, HashAlgorithmName.SHA384, RSASignaturePadding.Pss),
             "PS512" => Rsa.SignData(data, HashAlgorithmName.SHA512, RSASignaturePadding.Pss),
             "HS256" => HMACSHA256.HashData(hmacKey ?? [], data),
+            "HS384" => HMACSHA384.HashData(hmacKey ?? [], data),
+            "HS512" => HMACSHA512.HashData(hmacKey ?? [], data),
             _ => [],
         };
         return input + "." + Base64UrlEncoder.Encode(signature);

@@ -23,7 +23,7 @@ internal sealed class AdminAuthorizationAudit(IAuthorizationMiddlewareResultHand
         {
             var registry = services.GetRequiredService<OidcProviderRegistry>();
             // Only a known provider id is recorded: the row must not become a store of attacker input.
-            var providerId = registry.Find(context.Request.RouteValues["id"] as string)?.Id ?? "*";
+            var providerId = registry.Find(context.Request.RouteValues["id"] as string)?.Id ?? AdminEndpoints.UnknownProvider;
             var actor = context.User.GetOidcAuditActor();
             var status = authorizeResult.Challenged ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
             Log.AdminDenied(services.GetRequiredService<ILogger<AdminAuthorizationAudit>>(), AuditText.Clean(context.Request.Path.Value, 256)!, status, AuditText.Clean(actor, 128)!);

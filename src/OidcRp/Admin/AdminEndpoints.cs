@@ -10,32 +10,45 @@ namespace OidcRp.Admin;
 /// <param name="IsRefresh">True for the forced-refresh endpoint.</param>
 internal sealed record OidcAdminEndpointMetadata(bool IsRefresh);
 
-/// <summary>The admin endpoints' handlers. Bodies carry stable codes only, never an OP's response.</summary>
+/// <summary>
+/// The admin endpoints' handlers. Bodies carry stable codes only, never an OP's response. Every call writes
+/// an audit row with the actor; an id that names no provider is recorded as <c>*</c>, never as given, so
+/// the audit never stores attacker input, and it answers a bare 404 that tells nothing about other ids.
+/// </summary>
 internal static class AdminEndpoints
 {
-    public static IResult ListProviders(IOidcProviders providers) => Results.Ok(providers.GetStatuses());
+    /// <summary>The provider column of a row about an id that names no provider.</summary>
+    internal const string UnknownProvider = "*";
 
-    public static IResult GetProvider(string id, IOidcProviders providers) =>
-        providers.GetStatus(id) is { } status ? Results.Ok(status) : Results.NotFound();
+    public static async Task<IResult> ListProviders(HttpContext context, IOidcProviders providers, AuditWriter audit)
+    {
+        await Row(context, audit, UnknownProvider, OidcAuditCategories.AdminAccess, OidcAuditOutcomes.Success, "list");
+        return Results.Ok(providers.GetStatuses());
+    }
+
+    public static async Task<IResult> GetProvider(string id, HttpContext context, IOidcProviders providers, OidcProviderRegistry registry, AuditWriter audit)
+    {
+        if (registry.Find(id) is not { } entry || providers.GetStatus(entry.Id) is not { } status)
+        {
+            await Row(context, audit, UnknownProvider, OidcAuditCategories.AdminAccess, OidcAuditOutcomes.Failure, "unknown_provider");
+            return Results.NotFound();
+        }
+        await Row(context, audit, entry.Id, OidcAuditCategories.AdminAccess, OidcAuditOutcomes.Success, "status");
+        return Results.Ok(status);
+    }
 
     public static async Task<IResult> RefreshAsync(string id, HttpContext context, IOidcProviders providers, OidcProviderRegistry registry, AuditWriter audit)
     {
         if (!await Callback.RequestForgery.HoldsAsync(context))
         {
-            if (registry.Find(id) is { } entry)
-            {
-                await audit.WriteAsync(context, new OidcAuditRecordDraft(entry.Id, OidcAuditCategories.AdminRefresh, OidcAuditOutcomes.Denied)
-                {
-                    Actor = context.User.GetOidcAuditActor(),
-                    Reason = "antiforgery_invalid",
-                });
-            }
+            await Row(context, audit, registry.Find(id)?.Id ?? UnknownProvider, OidcAuditCategories.AdminRefresh, OidcAuditOutcomes.Denied, "antiforgery_invalid");
             return Results.Json(new { error = "antiforgery_invalid" }, statusCode: StatusCodes.Status400BadRequest);
         }
         var result = await providers.RefreshAsync(id, context.User.GetOidcAuditActor(), context.RequestAborted);
         switch (result.Status)
         {
             case OidcRefreshStatus.NotFound:
+                await Row(context, audit, UnknownProvider, OidcAuditCategories.AdminRefresh, OidcAuditOutcomes.Failure, "unknown_provider");
                 return Results.NotFound();
             case OidcRefreshStatus.Throttled:
                 var seconds = (int)Math.Ceiling((result.RetryAfter ?? TimeSpan.FromSeconds(1)).TotalSeconds);
@@ -48,11 +61,12 @@ internal static class AdminEndpoints
         }
     }
 
-    public static async Task<IResult> QueryAuditAsync(HttpContext context, IOidcAuditSink sink, string? provider, string? category,
+    public static async Task<IResult> QueryAuditAsync(HttpContext context, IOidcAuditSink sink, AuditWriter audit, string? provider, string? category,
         string? outcome, DateTimeOffset? from, DateTimeOffset? to, Guid? before, int? limit)
     {
         if (sink is not IOidcAuditReader reader)
         {
+            await Row(context, audit, UnknownProvider, OidcAuditCategories.AdminAccess, OidcAuditOutcomes.Failure, "audit_not_queryable");
             return Results.Json(new { error = "audit_not_queryable" }, statusCode: StatusCodes.Status501NotImplemented);
         }
         var rows = await reader.QueryAsync(new OidcAuditQuery
@@ -65,6 +79,15 @@ internal static class AdminEndpoints
             Before = before,
             Limit = Math.Clamp(limit ?? 50, 1, OidcAuditQuery.MaxLimit),
         }, context.RequestAborted);
+        // Recorded after the read, so a page shows what was there before this call.
+        await Row(context, audit, UnknownProvider, OidcAuditCategories.AdminAccess, OidcAuditOutcomes.Success, "audit_query");
         return Results.Ok(rows);
     }
+
+    private static Task Row(HttpContext context, AuditWriter audit, string providerId, string category, string outcome, string reason) =>
+        audit.WriteAsync(context, new OidcAuditRecordDraft(providerId, category, outcome)
+        {
+            Actor = context.User.GetOidcAuditActor(),
+            Reason = reason,
+        });
 }

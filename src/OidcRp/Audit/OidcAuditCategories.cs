@@ -27,7 +27,7 @@ public static class OidcAuditCategories
     /// <summary>A forced refresh through the admin endpoint (success, failure or denied).</summary>
     public const string AdminRefresh = "admin_refresh";
 
-    /// <summary>A denied call to a read-only admin endpoint.</summary>
+    /// <summary>A call to a read-only admin endpoint (success, failure for an unknown id, or denied); provider <c>*</c> when it names none.</summary>
     public const string AdminAccess = "admin_access";
 }
 

@@ -23,7 +23,7 @@ internal sealed class ConfigureAuthenticationSchemes(IOptions<OidcRpOptions> opt
             }
             authentication.AddScheme(name, scheme =>
             {
-                scheme.HandlerType = typeof(OpenIdConnectHandler);
+                scheme.HandlerType = typeof(OidcRpHandler);
                 scheme.DisplayName = provider.EffectiveDisplayName;
             });
         }
@@ -73,6 +73,10 @@ internal sealed class ConfigureProviderSchemes(
         }
         options.CallbackPath = provider.EffectiveCallbackPath;
         options.SignedOutCallbackPath = provider.EffectiveSignedOutCallbackPath;
+        if (FlowCookies.Scope($"{Microsoft.AspNetCore.Builder.OidcRpEndpointRouteBuilderExtensions.Prefix}/{provider.Id}/login", provider.EffectiveCallbackPath) is { } cookieScope)
+        {
+            FlowCookies.Apply(options, cookieScope);
+        }
         options.SignInScheme ??= rpOptions.Value.SignInScheme
             ?? authenticationOptions.Value.DefaultSignInScheme
             ?? authenticationOptions.Value.DefaultScheme;
@@ -84,7 +88,10 @@ internal sealed class ConfigureProviderSchemes(
         options.TokenValidationParameters.NameClaimType = "name";
         options.TokenValidationParameters.RoleClaimType = "roles";
         options.Backchannel = httpClientFactory.CreateClient(BackchannelClientName);
+        // The token endpoint's answer: same time and size limits as discovery and JWKS (the stock
+        // handler buffers the whole response, up to 2 GB by default).
         options.Backchannel.Timeout = refresher.Policy.FetchTimeout;
+        options.Backchannel.MaxResponseContentBufferSize = refresher.Policy.MaxResponseBytes;
         Enforce(entry, options);
 
         rpOptions.Value.ConfigureHandler?.Invoke(provider, options);

@@ -51,6 +51,16 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor,
 
     public override async Task TokenResponseReceived(TokenResponseReceivedContext context)
     {
+        if (string.IsNullOrEmpty(context.TokenEndpointResponse?.IdToken))
+        {
+            // OIDC Core §3.1.3.3: a token response to an openid request carries an ID token.
+            if (context.HttpContext.Features.Get<OidcCallbackFeature>() is { } feature)
+            {
+                feature.RejectReason = "id_token_missing";
+            }
+            context.Fail("The token response has no ID token.");
+            return;
+        }
         SetStage(context.HttpContext, CallbackStage.TokenReceived);
         await base.TokenResponseReceived(context);
         await (Inner?.TokenResponseReceived(context) ?? Task.CompletedTask);
@@ -103,6 +113,7 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor,
 
     public override async Task RedirectToIdentityProvider(RedirectContext context)
     {
+        FlowCookies.Trim(context.HttpContext, context.Options);
         await base.RedirectToIdentityProvider(context);
         await (Inner?.RedirectToIdentityProvider(context) ?? Task.CompletedTask);
     }

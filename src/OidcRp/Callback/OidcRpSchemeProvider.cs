@@ -33,7 +33,7 @@ internal sealed class OidcRpSchemeProvider(IOptions<AuthenticationOptions> optio
 
     public override bool TryAddScheme(AuthenticationScheme scheme)
     {
-        if (!_providerSchemeNames.Contains(scheme.Name) || scheme.HandlerType != typeof(OpenIdConnectHandler))
+        if (!_providerSchemeNames.Contains(scheme.Name) || scheme.HandlerType != typeof(OidcRpHandler))
         {
             // The base class takes its own lock: never call it while holding ours (it calls back into this method).
             if (_providerSchemes.ContainsKey(scheme.Name) || !base.TryAddScheme(scheme))

@@ -67,14 +67,24 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
                 : (Exception)new SecurityTokenMalformedException("The ID token's header is not allowed.");
             return Fail(entry, exception, OidcAuditCategories.IdTokenInvalid, headerRule, kid);
         }
+        if (IdTokenRules.CheckClaims(jwt, parameters.ValidAudience, parameters.ClockSkew, time.GetUtcNow()) is { } claimRule)
+        {
+            return Fail(entry, new SecurityTokenValidationException("The ID token's claims break OIDC Core 3.1.3.7."), OidcAuditCategories.IdTokenInvalid, claimRule, kid);
+        }
+        if (MetadataParser.SymmetricAlgorithmKeyBytes.ContainsKey(jwt.Alg))
+        {
+            // Allowed only because the provider's SigningAlgorithms lists it: the client secret is the one
+            // key (OIDC Core §10.1), whatever kid the token names, and a failure is never a rotation.
+            var symmetric = await inner.ValidateTokenAsync(jwt, WithClientSecret(parameters, snapshot, entry.Options.ClientSecret));
+            return symmetric.IsValid
+                ? (symmetric, new ValidationRecord(OidcAuditCategories.LoginSucceeded, true, Kid: kid))
+                : Fail(entry, symmetric, OidcAuditCategories.IdTokenInvalid, symmetric.Exception is SecurityTokenSignatureKeyNotFoundException
+                    ? "signature_invalid" : TokenFailureReasons.From(symmetric.Exception), kid); // one key: "not found" means it did not verify
+        }
         if (kid is not null && !IdTokenRules.KidAllowsAlgorithm(snapshot.SigningKeys, kid, jwt.Alg))
         {
             return Fail(entry, new SecurityTokenInvalidAlgorithmException("The key named by the ID token is bound to another algorithm."),
                 OidcAuditCategories.IdTokenInvalid, "alg_not_allowed", kid);
-        }
-        if (IdTokenRules.CheckClaims(jwt, parameters.ValidAudience, parameters.ClockSkew, time.GetUtcNow()) is { } claimRule)
-        {
-            return Fail(entry, new SecurityTokenValidationException("The ID token's claims break OIDC Core 3.1.3.7."), OidcAuditCategories.IdTokenInvalid, claimRule, kid);
         }
 
         // Fast path for an unknown kid: no signature work at all, so forged kids cost a parse only.
@@ -186,6 +196,13 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
         // A token that names a kid is checked against that key only; kid-absent tokens try each key
         // (bounded by the JWKS key cap), as the OpenID RP tests expect.
         p.TryAllIssuerSigningKeys = kid is null;
+        return p;
+    }
+
+    private static TokenValidationParameters WithClientSecret(TokenValidationParameters source, ProviderSnapshot snapshot, string? clientSecret)
+    {
+        var p = Prepare(source.Clone(), snapshot, kid: null); // the handler's own parameters stay as they were
+        p.IssuerSigningKeys = [new SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(clientSecret ?? ""))];
         return p;
     }
 

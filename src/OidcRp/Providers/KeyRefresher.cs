@@ -215,7 +215,7 @@ internal sealed class KeyRefresher : IDisposable
             {
                 return (null, keysError);
             }
-            return (Build(configuration, keys, discoveryFetchedAt, sequence), null);
+            return (Build(configuration, keys, discoveryFetchedAt, sequence, options.SigningAlgorithms), null);
         }
         catch (OperationCanceledException) when (timeoutToken.IsCancellationRequested && !_shutdown.IsCancellationRequested)
         {
@@ -224,7 +224,7 @@ internal sealed class KeyRefresher : IDisposable
     }
 
     private ProviderSnapshot Build(Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectConfiguration source,
-        ParsedKeys keys, DateTimeOffset discoveryFetchedAt, long sequence)
+        ParsedKeys keys, DateTimeOffset discoveryFetchedAt, long sequence, IList<string> configuredAlgorithms)
     {
         // A fresh configuration object per snapshot: the stock handler caches the one it is given per request.
         var configuration = Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectConfiguration.Create(
@@ -236,7 +236,7 @@ internal sealed class KeyRefresher : IDisposable
             configuration.SigningKeys.Add(key);
         }
         return new ProviderSnapshot(configuration, configuration.Issuer, keys.SigningKeys, keys.Kids, keys.EveryKeyHasKid,
-            MetadataParser.ValidAlgorithms(configuration), keys.Fingerprint, discoveryFetchedAt, _time.GetUtcNow(), sequence);
+            MetadataParser.ValidAlgorithms(configuration, configuredAlgorithms), keys.Fingerprint, discoveryFetchedAt, _time.GetUtcNow(), sequence);
     }
 
     private RefreshResult Succeeded(ProviderEntry entry, string trigger, ProviderSnapshot snapshot, TimeSpan duration)

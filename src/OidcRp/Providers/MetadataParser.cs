@@ -113,9 +113,24 @@ internal static class MetadataParser
         return (new ParsedKeys(set, usable, kids, everyKeyHasKid, Fingerprint(sources)), null);
     }
 
-    /// <summary>Algorithms an ID token may use: asymmetric only, narrowed to what the provider advertises.</summary>
-    public static IReadOnlyList<string> ValidAlgorithms(OpenIdConnectConfiguration configuration)
+    /// <summary>HMAC algorithms: only by explicit opt-in per provider, keyed with the client secret only.</summary>
+    internal static readonly FrozenDictionary<string, int> SymmetricAlgorithmKeyBytes = new Dictionary<string, int>
     {
+        [SecurityAlgorithms.HmacSha256] = 32, [SecurityAlgorithms.HmacSha384] = 48, [SecurityAlgorithms.HmacSha512] = 64,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    internal static bool IsKnownAsymmetric(string algorithm) => AsymmetricAlgorithms.Contains(algorithm);
+
+    /// <summary>
+    /// Algorithms an ID token may use: the provider's own list when configured (RFC 8725 §3.1 allow-list),
+    /// otherwise the asymmetric ones the provider advertises (RS256 when it advertises none).
+    /// </summary>
+    public static IReadOnlyList<string> ValidAlgorithms(OpenIdConnectConfiguration configuration, IList<string>? configured = null)
+    {
+        if (configured is { Count: > 0 })
+        {
+            return [.. configured.Distinct(StringComparer.Ordinal)];
+        }
         var advertised = configuration.IdTokenSigningAlgValuesSupported.Where(AsymmetricAlgorithms.Contains).ToList();
         return advertised.Count > 0 ? advertised : [SecurityAlgorithms.RsaSha256];
     }

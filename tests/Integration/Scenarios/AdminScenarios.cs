@@ -42,7 +42,9 @@ public sealed class AdminScenarios(OpsFixture ops)
         Assert.Equal((afterOk.Discovery, afterOk.Jwks), (afterAll.Discovery, afterAll.Jwks));
         Assert.Equal(afterAll.Jwks, (await s["alpha"].CountsAsync()).Jwks);
         var rows = s.Rows.Where(r => r.Category == OidcAuditCategories.AdminRefresh).ToList();
-        Assert.Equal([(OidcAuditOutcomes.Success, (string?)null), (OidcAuditOutcomes.Failure, "throttled")], rows.Select(r => (r.Outcome, r.Reason)));
+        Assert.Equal([(OidcAuditOutcomes.Success, (string?)null), (OidcAuditOutcomes.Failure, "throttled"), (OidcAuditOutcomes.Failure, "unknown_provider")],
+            rows.Select(r => (r.Outcome, r.Reason)));
+        Assert.Equal("*", rows[2].ProviderId); // an unknown id is recorded as *, never as given
         Assert.All(rows, r => Assert.Equal($"alpha:{s.Rows[0].Subject}", r.Actor));
         Assert.Equal(kidsAfter, rows[0].KidsAfter);
         Assert.Equal(OidcAuditCategories.LoginSucceeded, s.Rows[^1].Category);

@@ -85,7 +85,7 @@ public sealed class SchemeDispatchTests : IAsyncLifetime
 
         Assert.Equal(["Cookies", "oidc:alpha", "oidc:beta"], all);
         Assert.Equal([CallbackDispatcher.SchemeName], requestHandlers);
-        Assert.Equal(typeof(OpenIdConnectHandler), (await schemes.GetSchemeAsync("oidc:beta"))!.HandlerType);
+        Assert.Equal(typeof(OidcRp.Callback.OidcRpHandler), (await schemes.GetSchemeAsync("oidc:beta"))!.HandlerType);
         Assert.Equal("Cookies", (await schemes.GetDefaultSignInSchemeAsync())!.Name);
         Assert.Equal("Cookies", (await schemes.GetDefaultChallengeSchemeAsync())!.Name);
     }

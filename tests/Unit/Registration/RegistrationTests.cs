@@ -66,6 +66,40 @@ public sealed class RegistrationTests
     }
 
     [Fact]
+    public void Signing_algorithms_bind_from_configuration_and_bad_ones_fail_at_start_up()
+    {
+        using var sp = Build(Config(new()
+        {
+            ["Providers:ps:Authority"] = "https://op.example",
+            ["Providers:ps:ClientId"] = "c",
+            ["Providers:ps:SigningAlgorithms:0"] = "PS256",
+            ["Providers:ps:SigningAlgorithms:1"] = "ES256",
+            ["Providers:none:Authority"] = "https://op.example",
+            ["Providers:none:ClientId"] = "c",
+            ["Providers:none:SigningAlgorithms:0"] = "none",
+            ["Providers:lower:Authority"] = "https://op.example",
+            ["Providers:lower:ClientId"] = "c",
+            ["Providers:lower:SigningAlgorithms:0"] = "rs256",
+            ["Providers:hs:Authority"] = "https://op.example",
+            ["Providers:hs:ClientId"] = "c",
+            ["Providers:hs:ClientSecret"] = "thirty-one-bytes-is-not-enough",
+            ["Providers:hs:SigningAlgorithms:0"] = "HS256",
+            ["Providers:hsok:Authority"] = "https://op.example",
+            ["Providers:hsok:ClientId"] = "c",
+            ["Providers:hsok:ClientSecret"] = new string('s', 32),
+            ["Providers:hsok:SigningAlgorithms:0"] = "HS256",
+        }));
+
+        var e = Assert.Throws<OptionsValidationException>(() => sp.GetRequiredService<IOptions<OidcRpOptions>>().Value);
+
+        Assert.Contains(e.Failures, f => f.Contains("none: SigningAlgorithms: 'none' is not supported", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.Contains("lower: SigningAlgorithms: 'rs256' is not supported", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.Contains("hs: SigningAlgorithms lists HS256", StringComparison.Ordinal) && f.Contains("at least 32 bytes", StringComparison.Ordinal));
+        Assert.Equal(3, e.Failures.Count());
+        Assert.DoesNotContain(e.Failures, f => f.Contains("thirty-one", StringComparison.Ordinal)); // never the secret
+    }
+
+    [Fact]
     public void Bad_configuration_fails_with_one_error_listing_every_problem()
     {
         using var sp = Build(Config(new()

@@ -1,0 +1,116 @@
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace OidcRp.Callback;
+
+/// <summary>
+/// The stock handler with bounds on what reaches it at the callback. The stock handler reads any
+/// form_post body the server accepts (30 MB by default, values up to 4 MB, 1,024 of them) and hands the
+/// values to Data Protection and the token endpoint. An authorization response is a handful of short
+/// parameters (RFC 6749 §4.1.2, RFC 9207, OIDC Core §3.1.2.5), each at most once: anything beyond
+/// the limits below is refused before state is unprotected or a code is redeemed.
+/// </summary>
+internal sealed class OidcRpHandler(IOptionsMonitor<OpenIdConnectOptions> options, ILoggerFactory logger, HtmlEncoder htmlEncoder, UrlEncoder encoder)
+    : OpenIdConnectHandler(options, new StockCategory(logger), htmlEncoder, encoder)
+{
+    /// <summary>A whole form_post body.</summary>
+    public const int MaxBodyBytes = 64 * 1024;
+
+    /// <summary>One parameter's value (protected state with a long return URL stays far below it).</summary>
+    public const int MaxValueLength = 16 * 1024;
+
+    public const int MaxParameters = 32;
+
+    public const int MaxNameLength = 64;
+
+    private static readonly FormOptions Limits = new()
+    {
+        ValueCountLimit = MaxParameters,
+        KeyLengthLimit = MaxNameLength,
+        ValueLengthLimit = MaxValueLength,
+        BufferBody = false,
+    };
+
+    protected override async Task<HandleRequestResult> HandleRemoteAuthenticateAsync()
+    {
+        if (await CheckAsync() is { } reason)
+        {
+            var id = Scheme.Name.StartsWith(OidcRpOptions.SchemePrefix, StringComparison.Ordinal) ? Scheme.Name[OidcRpOptions.SchemePrefix.Length..] : Scheme.Name;
+            Context.Features.Set(new OidcCallbackFeature(id) { RejectReason = reason });
+            return HandleRequestResult.Fail("The authorization response breaks OidcRp's limits.");
+        }
+        return await base.HandleRemoteAuthenticateAsync();
+    }
+
+    private async Task<string?> CheckAsync()
+    {
+        IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> parameters = Request.Query;
+        if (HttpMethods.IsGet(Request.Method) && Options.ResponseMode == Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectResponseMode.FormPost
+            && (Request.Query.ContainsKey("code") || Request.Query.ContainsKey("state")))
+        {
+            // Asked for form_post, answered in the URL: a downgrade that puts the code in history, logs and Referer.
+            return "response_mode_mismatch";
+        }
+        if (HttpMethods.IsPost(Request.Method) && Request.HasFormContentType)
+        {
+            if (Request.ContentLength > MaxBodyBytes)
+            {
+                return "response_too_large";
+            }
+            if (Context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+            {
+                bodySize.MaxRequestBodySize = MaxBodyBytes; // chunked bodies without a length
+            }
+            if (Context.Features.Get<IFormFeature>() is not { Form: not null })
+            {
+                Context.Features.Set<IFormFeature>(new FormFeature(Request, Limits));
+            }
+            try
+            {
+                parameters = await Request.ReadFormAsync(Context.RequestAborted);
+            }
+            catch (Exception e) when (e is InvalidDataException or BadHttpRequestException)
+            {
+                return "response_too_large";
+            }
+        }
+        var count = 0;
+        foreach (var (name, values) in parameters)
+        {
+            if (++count > MaxParameters || name.Length > MaxNameLength)
+            {
+                return "response_too_large";
+            }
+            if (values.Count > 1)
+            {
+                return "parameter_repeated"; // RFC 6749 §3.1: parameters must not be included more than once
+            }
+            if (values.Count == 1 && values[0]!.Length > MaxValueLength)
+            {
+                return "response_too_large";
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Logs under the stock handler's category, so the filter OidcRp sets on it (its Debug lines carry the
+    /// authorization URL with state and nonce) and the application's own filters keep applying.
+    /// </summary>
+    private sealed class StockCategory(ILoggerFactory inner) : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) => inner.CreateLogger(typeof(OpenIdConnectHandler).FullName!);
+
+        public void AddProvider(ILoggerProvider provider) => inner.AddProvider(provider);
+
+        public void Dispose()
+        {
+            // The application's factory is not ours to dispose.
+        }
+    }
+}
