@@ -21,7 +21,8 @@ internal static class Report
     {
         var text = new System.Text.StringBuilder();
         text.AppendLine($"- run: {(smoke ? "smoke (one short iteration each: the numbers mean nothing)" : "full")}, {elapsed.TotalMinutes:0.0} minutes; load average at start {LoadAtStart}");
-        text.AppendLine("- everything in one process: OPs and relying parties on Kestrel at 127.0.0.1 (loopback, no network), the load driver beside them on the same cores");
+        text.AppendLine("- OPs and relying parties on Kestrel at 127.0.0.1 (loopback, no network) in this process, the load driver beside them on the same cores;")
+            .AppendLine("  the cold starts and the isolated login comparison run in child processes of this program");
         if (note is not null)
         {
             text.AppendLine("- note: " + note);
