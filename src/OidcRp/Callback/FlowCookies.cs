@@ -36,8 +36,8 @@ internal static class FlowCookies
     /// <summary>Rescopes the nonce and correlation cookies of one provider's handler to <paramref name="scope"/>.</summary>
     public static void Apply(OpenIdConnectOptions options, string scope)
     {
-        options.NonceCookie = Copy(options.NonceCookie, new ScopedCookieBuilder(scope, () => options.ProtocolValidator.NonceLifetime));
-        options.CorrelationCookie = Copy(options.CorrelationCookie, new ScopedCookieBuilder(scope, () => options.RemoteAuthenticationTimeout));
+        options.NonceCookie = Copy(options.NonceCookie, new ScopedCookieBuilder(options, scope, () => options.ProtocolValidator.NonceLifetime));
+        options.CorrelationCookie = Copy(options.CorrelationCookie, new ScopedCookieBuilder(options, scope, () => options.RemoteAuthenticationTimeout));
     }
 
     /// <summary>
@@ -101,10 +101,14 @@ internal static class FlowCookies
         return to;
     }
 
-    /// <summary>The stock builders' behaviour (path base + path, expiry from the flow's lifetime) with another path.</summary>
-    private sealed class ScopedCookieBuilder(string scope, Func<TimeSpan> lifetime) : RequestPathBaseCookieBuilder
+    /// <summary>
+    /// The stock builders' behaviour (path base + path, expiry from the flow's lifetime) with the provider's
+    /// path, as long as the callback lives under it; an application hook that moves the callback elsewhere
+    /// gets the stock scope back (the callback path itself).
+    /// </summary>
+    private sealed class ScopedCookieBuilder(OpenIdConnectOptions options, string scope, Func<TimeSpan> lifetime) : RequestPathBaseCookieBuilder
     {
-        protected override string AdditionalPath => scope;
+        protected override string AdditionalPath => options.CallbackPath.StartsWithSegments(scope, StringComparison.OrdinalIgnoreCase) ? scope : options.CallbackPath.Value ?? scope;
 
         public override CookieOptions Build(HttpContext context, DateTimeOffset expiresFrom)
         {

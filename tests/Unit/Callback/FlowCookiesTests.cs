@@ -17,7 +17,7 @@ public sealed class FlowCookiesTests
     [Fact]
     public void Cookies_are_written_under_the_path_base_and_the_oldest_pending_ones_go_first()
     {
-        var options = new OpenIdConnectOptions();
+        var options = new OpenIdConnectOptions { CallbackPath = "/auth/oidc/alpha/callback" };
         FlowCookies.Apply(options, "/auth/oidc/alpha");
         var context = new DefaultHttpContext();
         context.Request.PathBase = "/app";
@@ -33,5 +33,15 @@ public sealed class FlowCookiesTests
         Assert.Equal(names.Take(4), setCookies.Select(c => c!.Split('=')[0]));
         Assert.All(setCookies, c => Assert.Contains("path=/app/auth/oidc/alpha", c, StringComparison.OrdinalIgnoreCase));
         Assert.All(setCookies, c => Assert.Contains("expires=Thu, 01 Jan 1970", c, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_callback_moved_elsewhere_by_an_application_hook_gets_the_stock_scope_back()
+    {
+        var options = new OpenIdConnectOptions { CallbackPath = "/auth/oidc/alpha/callback" };
+        FlowCookies.Apply(options, "/auth/oidc/alpha");
+        options.CallbackPath = "/signin/alpha-custom";
+
+        Assert.Equal("/signin/alpha-custom", options.CorrelationCookie.Build(new DefaultHttpContext()).Path);
     }
 }
