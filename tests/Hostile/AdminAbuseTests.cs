@@ -10,23 +10,8 @@ namespace OidcRp.Tests.Hostile;
 /// row with the actor and provider <c>*</c>, never the id as given; callers without the policy are
 /// refused and recorded; no answer echoes an OP's response.
 /// </summary>
-public sealed class AdminAbuseTests : IAsyncLifetime
+public sealed class AdminAbuseTests : OneProviderTest
 {
-    private TestOp _op = null!;
-    private RpApp _rp = null!;
-
-    public async Task InitializeAsync()
-    {
-        _op = await TestOp.StartAsync();
-        _rp = await RpApp.StartAsync([_op.As("alpha")]);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _rp.DisposeAsync();
-        await _op.DisposeAsync();
-    }
-
     // Escaped as they go on the wire.
     public static TheoryData<string> UnknownIds => new(
         "beta",
@@ -45,24 +30,24 @@ public sealed class AdminAbuseTests : IAsyncLifetime
     public async Task An_unknown_or_hostile_id_answers_a_bare_404_and_is_recorded_without_its_text(string id)
     {
         using var admin = await SignedInAdminAsync();
-        var jwksBefore = _op.Count("jwks");
-        var discoveryBefore = _op.Count("discovery");
+        var jwksBefore = Op.Count("jwks");
+        var discoveryBefore = Op.Count("discovery");
 
-        using var refresh = await admin.SendAsync(HttpMethod.Post, $"{_rp.BaseUrl}/auth/oidc/providers/{id}/refresh", []);
-        using var status = await admin.GetAsync($"{_rp.BaseUrl}/auth/oidc/providers/{id}");
+        using var refresh = await admin.SendAsync(HttpMethod.Post, $"{Rp.BaseUrl}/auth/oidc/providers/{id}/refresh", []);
+        using var status = await admin.GetAsync($"{Rp.BaseUrl}/auth/oidc/providers/{id}");
 
         Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound), (refresh.StatusCode, status.StatusCode));
         Assert.Equal(("", ""), (await refresh.Content.ReadAsStringAsync(), await status.Content.ReadAsStringAsync()));
-        Assert.Equal((jwksBefore, discoveryBefore), (_op.Count("jwks"), _op.Count("discovery")));
-        var rows = _rp.Audit.Rows.Where(r => r.Category is OidcAuditCategories.AdminRefresh or OidcAuditCategories.AdminAccess).ToList();
+        Assert.Equal((jwksBefore, discoveryBefore), (Op.Count("jwks"), Op.Count("discovery")));
+        var rows = Rp.Audit.Rows.Where(r => r.Category is OidcAuditCategories.AdminRefresh or OidcAuditCategories.AdminAccess).ToList();
         Assert.Equal(
             [(OidcAuditCategories.AdminRefresh, "*", OidcAuditOutcomes.Failure, "unknown_provider", "alpha:admin"),
              (OidcAuditCategories.AdminAccess, "*", OidcAuditOutcomes.Failure, "unknown_provider", "alpha:admin")],
             rows.Select(r => (r.Category, r.ProviderId, r.Outcome, r.Reason, r.Actor)));
         var decoded = Uri.UnescapeDataString(id);
-        Assert.DoesNotContain(Sentinels.OwnLogs(_rp), r => decoded.Length > 6 && r.Message.Contains(decoded, StringComparison.Ordinal));
+        Assert.DoesNotContain(Sentinels.OwnLogs(Rp), r => decoded.Length > 6 && r.Message.Contains(decoded, StringComparison.Ordinal));
         Assert.DoesNotContain(rows, r => decoded.Length > 6 && System.Text.Json.JsonSerializer.Serialize(r).Contains(decoded, StringComparison.Ordinal));
-        Assert.DoesNotContain(Sentinels.OwnLogs(_rp), r => r.Message.Contains('\r') || r.Message.Contains('\n'));
+        Assert.DoesNotContain(Sentinels.OwnLogs(Rp), r => r.Message.Contains('\r') || r.Message.Contains('\n'));
     }
 
     [Theory]
@@ -70,54 +55,54 @@ public sealed class AdminAbuseTests : IAsyncLifetime
     [InlineData("..%2Falpha")]
     public async Task An_anonymous_refresh_is_refused_recorded_and_never_reaches_the_provider(string id)
     {
-        using var anonymous = _rp.Browser();
+        using var anonymous = Rp.Browser();
 
-        using var response = await anonymous.SendAsync(HttpMethod.Post, $"{_rp.BaseUrl}/auth/oidc/providers/{id}/refresh", []);
+        using var response = await anonymous.SendAsync(HttpMethod.Post, $"{Rp.BaseUrl}/auth/oidc/providers/{id}/refresh", []);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        var row = Assert.Single(_rp.Audit.Rows);
+        var row = Assert.Single(Rp.Audit.Rows);
         Assert.Equal((OidcAuditCategories.AdminRefresh, OidcAuditOutcomes.Denied, "anonymous", "unauthenticated"), (row.Category, row.Outcome, row.Actor, row.Reason));
         Assert.Equal(id == "alpha" ? "alpha" : "*", row.ProviderId);
-        Assert.Equal(0, _op.Count("jwks"));
+        Assert.Equal(0, Op.Count("jwks"));
     }
 
     [Fact]
     public async Task A_plain_user_is_forbidden_from_every_admin_endpoint_and_each_call_is_recorded()
     {
-        using var user = _rp.Browser();
+        using var user = Rp.Browser();
         using (await user.LoginAsync("alpha"))
         {
         }
-        _rp.Audit.Clear();
-        var jwks = _op.Count("jwks");
+        Rp.Audit.Clear();
+        var jwks = Op.Count("jwks");
 
         var statuses = new List<HttpStatusCode>();
         foreach (var (method, path) in new[] { (HttpMethod.Get, "providers"), (HttpMethod.Get, "providers/alpha"), (HttpMethod.Post, "providers/alpha/refresh"), (HttpMethod.Get, "audit") })
         {
-            using var response = await user.SendAsync(method, $"{_rp.BaseUrl}/auth/oidc/{path}", method == HttpMethod.Post ? [] : null);
+            using var response = await user.SendAsync(method, $"{Rp.BaseUrl}/auth/oidc/{path}", method == HttpMethod.Post ? [] : null);
             statuses.Add(response.StatusCode);
         }
 
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.Forbidden, s));
-        Assert.Equal(4, _rp.Audit.Rows.Count(r => r.Outcome == OidcAuditOutcomes.Denied && r.Actor == "alpha:alice" && r.Reason == "forbidden"));
-        Assert.Equal(jwks, _op.Count("jwks"));
+        Assert.Equal(4, Rp.Audit.Rows.Count(r => r.Outcome == OidcAuditOutcomes.Denied && r.Actor == "alpha:alice" && r.Reason == "forbidden"));
+        Assert.Equal(jwks, Op.Count("jwks"));
     }
 
     [Fact]
     public async Task A_refresh_against_a_failing_provider_answers_a_code_not_the_providers_text()
     {
         using var admin = await SignedInAdminAsync();
-        _op.JwksDown = true;
+        Op.JwksDown = true;
 
-        using var response = await admin.SendAsync(HttpMethod.Post, $"{_rp.BaseUrl}/auth/oidc/providers/alpha/refresh", []);
+        using var response = await admin.SendAsync(HttpMethod.Post, $"{Rp.BaseUrl}/auth/oidc/providers/alpha/refresh", []);
         var body = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Contains("\"error\":\"provider_unreachable\"", body, StringComparison.Ordinal);
         Assert.DoesNotContain("Service Unavailable", body, StringComparison.OrdinalIgnoreCase);
-        var row = _rp.Audit.Rows.Last(r => r.Category == OidcAuditCategories.AdminRefresh);
+        var row = Rp.Audit.Rows.Last(r => r.Category == OidcAuditCategories.AdminRefresh);
         Assert.Equal(("alpha", OidcAuditOutcomes.Failure, "alpha:admin"), (row.ProviderId, row.Outcome, row.Actor));
-        Sentinels.AssertNoneOf(Sentinels.Of(_op), Sentinels.Written(_rp, admin, response));
+        Sentinels.AssertNoneOf(Sentinels.Of(Op), Sentinels.Written(Rp, admin, response));
     }
 
     [Fact]
@@ -125,28 +110,28 @@ public sealed class AdminAbuseTests : IAsyncLifetime
     {
         using var admin = await SignedInAdminAsync();
 
-        using (await admin.GetAsync($"{_rp.BaseUrl}/auth/oidc/providers"))
-        using (await admin.GetAsync($"{_rp.BaseUrl}/auth/oidc/providers/alpha"))
-        using (await admin.GetAsync($"{_rp.BaseUrl}/auth/oidc/audit"))
+        using (await admin.GetAsync($"{Rp.BaseUrl}/auth/oidc/providers"))
+        using (await admin.GetAsync($"{Rp.BaseUrl}/auth/oidc/providers/alpha"))
+        using (await admin.GetAsync($"{Rp.BaseUrl}/auth/oidc/audit"))
         {
         }
 
         // The recording sink cannot be queried (501); the call is recorded all the same.
         Assert.Equal([("*", "list"), ("alpha", "status"), ("*", "audit_not_queryable")],
-            _rp.Audit.Rows.Where(r => r.Category == OidcAuditCategories.AdminAccess).Select(r => (r.ProviderId, r.Reason!)));
-        Assert.All(_rp.Audit.Rows.Where(r => r.Category == OidcAuditCategories.AdminAccess), r => Assert.Equal("alpha:admin", r.Actor));
+            Rp.Audit.Rows.Where(r => r.Category == OidcAuditCategories.AdminAccess).Select(r => (r.ProviderId, r.Reason!)));
+        Assert.All(Rp.Audit.Rows.Where(r => r.Category == OidcAuditCategories.AdminAccess), r => Assert.Equal("alpha:admin", r.Actor));
     }
 
     private async Task<BrowserClient> SignedInAdminAsync()
     {
-        _op.NextSubject = "admin";
-        var admin = _rp.Browser();
+        Op.NextSubject = "admin";
+        var admin = Rp.Browser();
         using (var login = await admin.LoginAsync("alpha"))
         {
             Assert.Equal(HttpStatusCode.Found, login.StatusCode);
         }
-        _op.NextSubject = "alice";
-        _rp.Audit.Clear();
+        Op.NextSubject = "alice";
+        Rp.Audit.Clear();
         return admin;
     }
 }

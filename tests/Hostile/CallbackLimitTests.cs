@@ -11,24 +11,9 @@ namespace OidcRp.Tests.Hostile;
 /// page and its own reason, redeems no code when the response itself is bad, fetches no JWKS beyond the
 /// first load, and echoes nothing.
 /// </summary>
-public sealed class CallbackLimitTests : IAsyncLifetime
+public sealed class CallbackLimitTests : OneProviderTest
 {
     private static readonly HttpClient Raw = new(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false });
-
-    private TestOp _op = null!;
-    private RpApp _rp = null!;
-
-    public async Task InitializeAsync()
-    {
-        _op = await TestOp.StartAsync();
-        _rp = await RpApp.StartAsync([_op.As("alpha")]);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _rp.DisposeAsync();
-        await _op.DisposeAsync();
-    }
 
     private static string Form(Dictionary<string, string> fields, string extra = "") =>
         string.Join('&', fields.Select(f => $"{Uri.EscapeDataString(f.Key)}={Uri.EscapeDataString(f.Value)}")) + extra;
@@ -54,7 +39,7 @@ public sealed class CallbackLimitTests : IAsyncLifetime
     [MemberData(nameof(ResponseNames))]
     public async Task An_oversized_or_repeated_authorization_response_is_refused_before_the_code_is_redeemed(string name)
     {
-        using var browser = _rp.Browser();
+        using var browser = Rp.Browser();
         var pending = await browser.BeginLoginAsync("alpha");
 
         using var response = await PostAsync(browser, pending.Action, Responses[name](pending.Fields));
@@ -62,26 +47,26 @@ public sealed class CallbackLimitTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("Sign-in failed", body, StringComparison.Ordinal);
-        var row = Assert.Single(_rp.Audit.Rows);
+        var row = Assert.Single(Rp.Audit.Rows);
         var expected = name.Contains("repeated", StringComparison.Ordinal) ? "parameter_repeated" : "response_too_large";
         Assert.Equal((OidcAuditCategories.CallbackRejected, expected, OidcAuditOutcomes.Failure), (row.Category, row.Reason, row.Outcome));
-        Assert.Equal(0, _op.Count("token"));
-        Assert.Equal(1, _op.Count("jwks"));
-        Sentinels.AssertNoneOf(Sentinels.Of(_op), [.. Sentinels.Written(_rp, browser, response), body]);
+        Assert.Equal(0, Op.Count("token"));
+        Assert.Equal(1, Op.Count("jwks"));
+        Sentinels.AssertNoneOf(Sentinels.Of(Op), [.. Sentinels.Written(Rp, browser, response), body]);
     }
 
     [Fact]
     public async Task An_answer_in_the_url_when_form_post_was_asked_is_refused_before_the_code_is_redeemed()
     {
-        using var browser = _rp.Browser();
+        using var browser = Rp.Browser();
         var pending = await browser.BeginLoginAsync("alpha");
 
         using var response = await browser.GetAsync(pending.Action + "?" + Form(pending.Fields));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal((OidcAuditCategories.CallbackRejected, "response_mode_mismatch"), (_rp.Audit.Rows[0].Category, _rp.Audit.Rows[0].Reason));
-        Assert.Equal(0, _op.Count("token"));
-        Sentinels.AssertNoneOf(Sentinels.Of(_op), [.. Sentinels.OwnLogs(_rp).Select(r => r.Message), .. browser.Bodies]);
+        Assert.Equal((OidcAuditCategories.CallbackRejected, "response_mode_mismatch"), (Rp.Audit.Rows[0].Category, Rp.Audit.Rows[0].Reason));
+        Assert.Equal(0, Op.Count("token"));
+        Sentinels.AssertNoneOf(Sentinels.Of(Op), [.. Sentinels.OwnLogs(Rp).Select(r => r.Message), .. browser.Bodies]);
     }
 
     private static readonly Dictionary<string, (Func<string, string> Body, string Category, string Reason)> TokenResponses = new()
@@ -100,33 +85,33 @@ public sealed class CallbackLimitTests : IAsyncLifetime
     public async Task A_hostile_token_response_fails_the_login_without_echo(string name)
     {
         var hostile = TokenResponses[name];
-        _op.TokenResponseBody = hostile.Body;
-        using var browser = _rp.Browser();
+        Op.TokenResponseBody = hostile.Body;
+        using var browser = Rp.Browser();
 
         using var response = await browser.LoginAsync("alpha");
         var body = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("Sign-in failed", body, StringComparison.Ordinal);
-        var row = Assert.Single(_rp.Audit.Rows);
+        var row = Assert.Single(Rp.Audit.Rows);
         Assert.Equal((hostile.Category, hostile.Reason), (row.Category, row.Reason));
-        Assert.Equal(1, _op.Count("token"));
-        Assert.Equal(1, _op.Count("jwks"));
-        Sentinels.AssertNoneOf([.. Sentinels.Of(_op), "op-token-body-sentinel", "op-access-token-sentinel"], Sentinels.Written(_rp, browser, response));
+        Assert.Equal(1, Op.Count("token"));
+        Assert.Equal(1, Op.Count("jwks"));
+        Sentinels.AssertNoneOf([.. Sentinels.Of(Op), "op-token-body-sentinel", "op-access-token-sentinel"], Sentinels.Written(Rp, browser, response));
     }
 
     [Fact]
     public async Task The_token_endpoints_error_text_is_never_echoed()
     {
-        using var browser = _rp.Browser();
+        using var browser = Rp.Browser();
         var pending = await browser.BeginLoginAsync("alpha");
         pending.Fields["code"] = "a-code-the-op-never-issued";
 
         using var response = await browser.FinishLoginAsync(pending);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal((OidcAuditCategories.CallbackRejected, "code_exchange_failed"), (_rp.Audit.Rows[0].Category, _rp.Audit.Rows[0].Reason));
-        Sentinels.AssertNoneOf([.. Sentinels.Of(_op), "op-token-error-sentinel", "a-code-the-op-never-issued"], Sentinels.Written(_rp, browser, response));
+        Assert.Equal((OidcAuditCategories.CallbackRejected, "code_exchange_failed"), (Rp.Audit.Rows[0].Category, Rp.Audit.Rows[0].Reason));
+        Sentinels.AssertNoneOf([.. Sentinels.Of(Op), "op-token-error-sentinel", "a-code-the-op-never-issued"], Sentinels.Written(Rp, browser, response));
     }
 
     private static async Task<HttpResponseMessage> PostAsync(BrowserClient browser, string action, HttpContent content)

@@ -9,39 +9,24 @@ namespace OidcRp.Tests.Hostile;
 /// a log line, no error description from the OP. (ASP.NET Core's own request logging writes the decoded
 /// path as it is; that is the host's, and a structured log sink keeps it on one line.)
 /// </summary>
-public sealed class LogHygieneTests : IAsyncLifetime
+public sealed class LogHygieneTests : OneProviderTest
 {
-    private TestOp _op = null!;
-    private RpApp _rp = null!;
-
-    public async Task InitializeAsync()
-    {
-        _op = await TestOp.StartAsync();
-        _rp = await RpApp.StartAsync([_op.As("alpha")]);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _rp.DisposeAsync();
-        await _op.DisposeAsync();
-    }
-
     [Fact]
     public async Task An_idp_error_with_CR_LF_is_recorded_cleaned_and_its_description_never()
     {
-        _op.AuthorizeError = "access_denied\r\n2026-01-01 [Critical] forged-log-line";
-        using var browser = _rp.Browser();
+        Op.AuthorizeError = "access_denied\r\n2026-01-01 [Critical] forged-log-line";
+        using var browser = Rp.Browser();
 
         using var response = await browser.LoginAsync("alpha");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var row = Assert.Single(_rp.Audit.Rows);
+        var row = Assert.Single(Rp.Audit.Rows);
         Assert.Equal(OidcAuditCategories.CallbackRejected, row.Category);
         Assert.StartsWith("idp_error:", row.Reason, StringComparison.Ordinal);
         Assert.Matches("^idp_error:[A-Za-z0-9_.-]{1,64}$", row.Reason); // one bounded token: no CR, LF, spaces or brackets
         AssertNoLineBreaks();
-        Assert.Equal((0, 1), (_op.Count("token"), _op.Count("jwks")));
-        Sentinels.AssertNoneOf([.. Sentinels.Of(_op), "op-error-description-sentinel"], Sentinels.Written(_rp, browser, response));
+        Assert.Equal((0, 1), (Op.Count("token"), Op.Count("jwks")));
+        Sentinels.AssertNoneOf([.. Sentinels.Of(Op), "op-error-description-sentinel"], Sentinels.Written(Rp, browser, response));
     }
 
     [Theory]
@@ -50,23 +35,23 @@ public sealed class LogHygieneTests : IAsyncLifetime
     [InlineData("/auth/oidc/alpha/callback?state=a%0D%0Ab&code=c%0D%0Ad")]
     public async Task Request_text_with_CR_LF_never_breaks_a_log_line(string path)
     {
-        using var browser = _rp.Browser();
+        using var browser = Rp.Browser();
 
-        using var response = await browser.SendAsync(path.Contains("refresh", StringComparison.Ordinal) ? HttpMethod.Post : HttpMethod.Get, _rp.BaseUrl + path,
+        using var response = await browser.SendAsync(path.Contains("refresh", StringComparison.Ordinal) ? HttpMethod.Post : HttpMethod.Get, Rp.BaseUrl + path,
             path.Contains("refresh", StringComparison.Ordinal) ? [] : null);
 
         Assert.True((int)response.StatusCode is >= 400 and < 500, $"status {(int)response.StatusCode}");
         AssertNoLineBreaks();
-        Assert.All(_rp.Audit.Rows, r => Assert.DoesNotContain('\n', System.Text.Json.JsonSerializer.Serialize(r).Replace("\\n", "", StringComparison.Ordinal)));
-        Assert.DoesNotContain(_rp.Audit.Rows, r => (r.Reason ?? "").Contains('\n') || (r.Actor ?? "").Contains('\n') || r.ProviderId.Contains('\n'));
-        Assert.Equal(0, _op.Count("token"));
-        Assert.InRange(_op.Count("jwks"), 0, 1);
-        Sentinels.AssertNoneOf(Sentinels.Of(_op), Sentinels.Written(_rp, browser, response));
+        Assert.All(Rp.Audit.Rows, r => Assert.DoesNotContain('\n', System.Text.Json.JsonSerializer.Serialize(r).Replace("\\n", "", StringComparison.Ordinal)));
+        Assert.DoesNotContain(Rp.Audit.Rows, r => (r.Reason ?? "").Contains('\n') || (r.Actor ?? "").Contains('\n') || r.ProviderId.Contains('\n'));
+        Assert.Equal(0, Op.Count("token"));
+        Assert.InRange(Op.Count("jwks"), 0, 1);
+        Sentinels.AssertNoneOf(Sentinels.Of(Op), Sentinels.Written(Rp, browser, response));
     }
 
     private void AssertNoLineBreaks()
     {
-        foreach (var record in Sentinels.OwnLogs(_rp))
+        foreach (var record in Sentinels.OwnLogs(Rp))
         {
             Assert.False(record.Message.Contains('\r') || record.Message.Contains('\n'), $"log line broken: {record.Category} {record.Message}");
             foreach (var value in record.StructuredState?.Select(kv => kv.Value ?? "") ?? [])
