@@ -1,11 +1,13 @@
 using System.Net;
 using OidcRp.Audit;
+using Microsoft.Extensions.DependencyInjection;
 using OidcRp.Tests.Support;
+using Xunit.Abstractions;
 
 namespace OidcRp.Tests.Hostile;
 
 /// <summary>An authorization response is good for one callback: replays and double submits never reach the token endpoint.</summary>
-public sealed class CallbackReplayTests : OneProviderTest
+public sealed class CallbackReplayTests(ITestOutputHelper output) : OneProviderTest
 {
     [Fact]
     public async Task A_double_submitted_callback_redeems_its_code_once()
@@ -64,5 +66,45 @@ public sealed class CallbackReplayTests : OneProviderTest
 
         Assert.Equal(HttpStatusCode.Found, second.StatusCode);
         Assert.Equal(2, Op.Count("token"));
+    }
+
+    [Fact]
+    public async Task A_flood_of_codes_under_one_state_redeems_one_and_remembers_one_flow()
+    {
+        // One genuine flow, then the same state and correlation cookie sent again with 300 made-up codes: the
+        // guard is keyed by the flow, so each is state_replayed before the token endpoint, and memory holds one entry.
+        const int Flood = 300;
+        using var browser = Rp.Browser();
+        var pending = await browser.BeginLoginAsync("alpha");
+        var cookies = browser.Cookies.Header(new Uri(pending.Action))!;
+        using (var first = await browser.FinishLoginAsync(pending))
+        {
+            Assert.Equal(HttpStatusCode.Found, first.StatusCode);
+        }
+        var guard = Rp.Services.GetRequiredService<OidcRp.Callback.CallbackReplayGuard>();
+        var before = guard.Count;
+
+        using var raw = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false });
+        var statuses = new List<HttpStatusCode>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < Flood; i++)
+        {
+            var fields = new Dictionary<string, string>(pending.Fields) { ["code"] = "forged-code-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, pending.Action) { Content = new FormUrlEncodedContent(fields) };
+            request.Headers.Add("Cookie", cookies);
+            using var response = await raw.SendAsync(request);
+            statuses.Add(response.StatusCode);
+        }
+        clock.Stop();
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.BadRequest, s));
+        Assert.Equal(1, Op.Count("token"));
+        Assert.Equal(before, guard.Count);
+        Assert.Equal(1, before);
+        var failures = Rp.Audit.Rows.Where(r => r.Outcome == OidcAuditOutcomes.Failure).ToList();
+        Assert.All(failures, r => Assert.Equal((OidcAuditCategories.CallbackRejected, OidcRpReasons.StateReplayed), (r.Category, r.Reason)));
+        Assert.Equal(Flood, failures.Count);
+        output.WriteLine($"{Flood} replays of one state: {clock.Elapsed.TotalMilliseconds / Flood:F2} ms per callback, "
+            + $"{Op.Count("token")} token request(s), guard entries {guard.Count}, audit rows {failures.Count}");
     }
 }

@@ -78,7 +78,8 @@ public sealed class RpApp : IAsyncDisposable
         }
         app.MapGet("/whoami", (ClaimsPrincipal user) => Results.Ok(new
         {
-            provider = user.FindFirst(OidcRpClaimTypes.Provider)?.Value,
+            provider = user.GetOidcProvider(),
+            actor = user.GetOidcAuditActor(),
             sub = user.FindFirst("sub")?.Value,
             iss = user.FindFirst("sub")?.Issuer,
             username = user.FindFirst("preferred_username")?.Value,

@@ -23,6 +23,7 @@ public sealed class TestOp : IAsyncDisposable
 {
     public const string ClientSecret = "op-client-secret-value-long-enough-for-hs512-0123456789abcdef0123";
     private readonly ConcurrentDictionary<string, Grant> _grants = new();
+    private readonly ConcurrentDictionary<string, string> _accessTokens = new();
     private readonly ConcurrentDictionary<string, int> _counts = new();
     private WebApplication? _app;
 
@@ -68,6 +69,9 @@ public sealed class TestOp : IAsyncDisposable
     /// <summary>When set, builds each ID token (hostile tests craft headers and claims); the default signs a proper one.</summary>
     public Func<IdTokenRequest, string>? IdTokenFactory { get; set; }
 
+    /// <summary>Claims the userinfo endpoint adds beside <c>sub</c> (OIDC Core §5.3.2).</summary>
+    public Dictionary<string, object?> UserInfoClaims { get; } = [];
+
     /// <summary>Requests to <c>/evil/*</c>: a key URL a hostile token points at (jku, x5u). OidcRp must never fetch it.</summary>
     public int EvilFetches => Count("evil");
 
@@ -95,6 +99,7 @@ public sealed class TestOp : IAsyncDisposable
         app.MapGet("/jwks", op.Jwks);
         app.MapGet("/authorize", op.Authorize);
         app.MapPost("/token", op.TokenAsync);
+        app.MapGet("/userinfo", op.UserInfo);
         app.MapGet("/evil/{**rest}", () => { op.Hit("evil"); return Results.Json(new { keys = Array.Empty<object>() }); });
         app.MapGet("/logout", () => Results.Text("signed out at the OP"));
         await app.StartAsync();
@@ -137,6 +142,7 @@ public sealed class TestOp : IAsyncDisposable
             ["token_endpoint"] = Issuer + "/token",
             ["jwks_uri"] = Issuer + "/jwks",
             ["end_session_endpoint"] = Issuer + "/logout",
+            ["userinfo_endpoint"] = Issuer + "/userinfo",
             ["response_types_supported"] = new[] { "code" },
             ["id_token_signing_alg_values_supported"] = AdvertisedAlgorithms,
             ["code_challenge_methods_supported"] = new[] { "S256" },
@@ -218,11 +224,24 @@ public sealed class TestOp : IAsyncDisposable
             ? Signing!.CreateIdToken(Issuer, ClientId, grant.Subject, OverrideNonce ?? grant.Nonce, expires: DateTime.UtcNow.AddMinutes(-10), notBefore: DateTime.UtcNow.AddMinutes(-20))
             : Signing!.CreateIdToken(Issuer, ClientId, grant.Subject, OverrideNonce ?? grant.Nonce);
         var accessToken = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(24));
+        _accessTokens[accessToken] = grant.Subject;
         Secrets.Add(idToken);
         Secrets.Add(accessToken);
         Secrets.Add(form["code_verifier"].ToString());
         var body = System.Text.Json.JsonSerializer.Serialize(new { access_token = accessToken, token_type = "Bearer", expires_in = 300, id_token = idToken });
         return Results.Text(TokenResponseBody is { } replace ? replace(body) : body, "application/json");
+    }
+
+    private IResult UserInfo(HttpRequest request)
+    {
+        Hit("userinfo");
+        var header = request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.Ordinal) || !_accessTokens.TryGetValue(header[7..], out var subject))
+        {
+            return Results.StatusCode(StatusCodes.Status401Unauthorized);
+        }
+        var claims = new Dictionary<string, object?>(UserInfoClaims) { ["sub"] = subject };
+        return Results.Json(claims);
     }
 
     private static (string?, string?) ClientCredentials(HttpRequest request, IFormCollection form)

@@ -31,7 +31,7 @@ internal sealed class AdminAuthorizationAudit(IAuthorizationMiddlewareResultHand
                 providerId, admin.IsRefresh ? OidcAuditCategories.AdminRefresh : OidcAuditCategories.AdminAccess, OidcAuditOutcomes.Denied)
             {
                 Actor = actor,
-                Reason = authorizeResult.Challenged ? "unauthenticated" : "forbidden",
+                Reason = authorizeResult.Challenged ? OidcRpReasons.Unauthenticated : OidcRpReasons.Forbidden,
             });
         }
         await inner.HandleAsync(next, context, policy, authorizeResult);

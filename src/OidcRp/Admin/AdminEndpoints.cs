@@ -22,7 +22,7 @@ internal static class AdminEndpoints
 
     public static async Task<IResult> ListProviders(HttpContext context, IOidcProviders providers, AuditWriter audit)
     {
-        await Row(context, audit, UnknownProvider, OidcAuditCategories.AdminAccess, OidcAuditOutcomes.Success, "list");
+        await Row(context, audit, UnknownProvider, OidcAuditCategories.AdminAccess, OidcAuditOutcomes.Success, OidcRpReasons.List);
         return Results.Ok(providers.GetStatuses());
     }
 
@@ -30,10 +30,10 @@ internal static class AdminEndpoints
     {
         if (registry.Find(id) is not { } entry || providers.GetStatus(entry.Id) is not { } status)
         {
-            await Row(context, audit, UnknownProvider, OidcAuditCategories.AdminAccess, OidcAuditOutcomes.Failure, "unknown_provider");
+            await Row(context, audit, UnknownProvider, OidcAuditCategories.AdminAccess, OidcAuditOutcomes.Failure, OidcRpReasons.UnknownProvider);
             return Results.NotFound();
         }
-        await Row(context, audit, entry.Id, OidcAuditCategories.AdminAccess, OidcAuditOutcomes.Success, "status");
+        await Row(context, audit, entry.Id, OidcAuditCategories.AdminAccess, OidcAuditOutcomes.Success, OidcRpReasons.Status);
         return Results.Ok(status);
     }
 
@@ -41,14 +41,14 @@ internal static class AdminEndpoints
     {
         if (!await Callback.RequestForgery.HoldsAsync(context))
         {
-            await Row(context, audit, registry.Find(id)?.Id ?? UnknownProvider, OidcAuditCategories.AdminRefresh, OidcAuditOutcomes.Denied, "antiforgery_invalid");
-            return Results.Json(new { error = "antiforgery_invalid" }, statusCode: StatusCodes.Status400BadRequest);
+            await Row(context, audit, registry.Find(id)?.Id ?? UnknownProvider, OidcAuditCategories.AdminRefresh, OidcAuditOutcomes.Denied, OidcRpReasons.AntiforgeryInvalid);
+            return Results.Json(new { error = OidcRpReasons.AntiforgeryInvalid }, statusCode: StatusCodes.Status400BadRequest);
         }
         var result = await providers.RefreshAsync(id, context.User.GetOidcAuditActor(), context.RequestAborted);
         switch (result.Status)
         {
             case OidcRefreshStatus.NotFound:
-                await Row(context, audit, UnknownProvider, OidcAuditCategories.AdminRefresh, OidcAuditOutcomes.Failure, "unknown_provider");
+                await Row(context, audit, UnknownProvider, OidcAuditCategories.AdminRefresh, OidcAuditOutcomes.Failure, OidcRpReasons.UnknownProvider);
                 return Results.NotFound();
             case OidcRefreshStatus.Throttled:
                 var seconds = (int)Math.Ceiling((result.RetryAfter ?? TimeSpan.FromSeconds(1)).TotalSeconds);
@@ -66,8 +66,8 @@ internal static class AdminEndpoints
     {
         if (sink is not IOidcAuditReader reader)
         {
-            await Row(context, audit, UnknownProvider, OidcAuditCategories.AdminAccess, OidcAuditOutcomes.Failure, "audit_not_queryable");
-            return Results.Json(new { error = "audit_not_queryable" }, statusCode: StatusCodes.Status501NotImplemented);
+            await Row(context, audit, UnknownProvider, OidcAuditCategories.AdminAccess, OidcAuditOutcomes.Failure, OidcRpReasons.AuditNotQueryable);
+            return Results.Json(new { error = OidcRpReasons.AuditNotQueryable }, statusCode: StatusCodes.Status501NotImplemented);
         }
         var rows = await reader.QueryAsync(new OidcAuditQuery
         {
@@ -80,7 +80,7 @@ internal static class AdminEndpoints
             Limit = Math.Clamp(limit ?? 50, 1, OidcAuditQuery.MaxLimit),
         }, context.RequestAborted);
         // Recorded after the read, so a page shows what was there before this call.
-        await Row(context, audit, UnknownProvider, OidcAuditCategories.AdminAccess, OidcAuditOutcomes.Success, "audit_query");
+        await Row(context, audit, UnknownProvider, OidcAuditCategories.AdminAccess, OidcAuditOutcomes.Success, OidcRpReasons.AuditQuery);
         return Results.Ok(rows);
     }
 

@@ -66,7 +66,7 @@ internal sealed class CallbackAuditor(AuditWriter writer, ILogger<CallbackAudito
     {
         if (feature?.Validation is { Success: false } validation)
         {
-            return (validation.Category, validation.Reason ?? "unknown");
+            return (validation.Category, validation.Reason ?? OidcRpReasons.Unknown);
         }
         if (feature?.RejectReason is { } reject)
         {
@@ -74,16 +74,16 @@ internal sealed class CallbackAuditor(AuditWriter writer, ILogger<CallbackAudito
         }
         if (failure is ProviderUnavailableException)
         {
-            return (OidcAuditCategories.CallbackRejected, "metadata_unavailable");
+            return (OidcAuditCategories.CallbackRejected, OidcRpReasons.MetadataUnavailable);
         }
         return (feature?.Stage ?? CallbackStage.Received) switch
         {
             CallbackStage.TokenReceived => (OidcAuditCategories.IdTokenInvalid, TokenFailureReasons.From(failure)),
-            CallbackStage.CodeReceived => (OidcAuditCategories.CallbackRejected, "code_exchange_failed"),
+            CallbackStage.CodeReceived => (OidcAuditCategories.CallbackRejected, OidcRpReasons.CodeExchangeFailed),
             // Before the code: an IdP error response, or state that did not unprotect, or a missing correlation cookie.
-            _ when feature?.IdpError is { } error => (OidcAuditCategories.CallbackRejected, "idp_error:" + error),
-            _ when properties is null => (OidcAuditCategories.CallbackRejected, "state_invalid"),
-            _ => (OidcAuditCategories.CallbackRejected, "correlation_failed"),
+            _ when feature?.IdpError is { } error => (OidcAuditCategories.CallbackRejected, error),
+            _ when properties is null => (OidcAuditCategories.CallbackRejected, OidcRpReasons.StateInvalid),
+            _ => (OidcAuditCategories.CallbackRejected, OidcRpReasons.CorrelationFailed),
         };
     }
 }

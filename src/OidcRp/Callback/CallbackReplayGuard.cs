@@ -1,73 +1,88 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 
 namespace OidcRp.Callback;
 
 /// <summary>
-/// Makes each authorization response usable once: the first callback carrying a given state redeems
-/// its code; a replayed or concurrently double-submitted one is refused before the token endpoint is
-/// called. Keyed by the authorization code, held only as a SHA-256 hash (never the code itself), for as
-/// long as the stock handler's correlation cookie can live. In-memory, so per instance: behind a load balancer without sticky
-/// sessions a replay that lands on another instance is caught only by the OP's own single-use codes.
+/// Makes each login flow usable once: the first callback whose <c>state</c> and correlation cookie pass
+/// consumes that state; every later callback with the same state is refused (<c>state_replayed</c>) before the
+/// token endpoint, whatever code it carries. Keyed by the flow's state (captured when the answer arrives, held
+/// only as a 128-bit prefix of its SHA-256, never the state itself) for as long as the stock handler's
+/// correlation cookie can live.
+/// <para>
+/// Bounded: at most <see cref="Capacity"/> flows are remembered. Entries expire in the order they were added
+/// (one lifetime for all), so expiry and eviction are O(1) at the head of a queue: no scan on the request
+/// path. At the bound the oldest flow is forgotten early (counted in <see cref="Evictions"/>): a replay of that
+/// flow would reach the token endpoint, where the OP's single-use codes refuse it. Refusing new flows instead
+/// would let anyone who can start logins lock every user out. In memory, so per instance.
+/// </para>
 /// </summary>
 internal sealed class CallbackReplayGuard(TimeProvider time)
 {
     /// <summary>The stock correlation cookie's default lifetime: a callback older than this fails its correlation check anyway.</summary>
     internal static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(15);
 
-    // Entries come only from callbacks whose state and correlation already passed, so genuine logins
-    // bound their number; the cap is a backstop.
-    internal const int MaxEntries = 200_000;
+    /// <summary>Flows remembered at most (about 120 bytes each, so about 12 MB at the bound).</summary>
+    internal const int DefaultCapacity = 100_000;
 
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _seen = new(StringComparer.Ordinal);
-    private readonly Lock _pruneGate = new();
-    private DateTimeOffset _nextPrune;
+    private readonly record struct Key(string ProviderId, UInt128 StateHash);
 
-    /// <summary>True for the first callback of this flow; false for every later one within the lifetime.</summary>
-    public bool TryConsume(string providerId, string code)
+    private readonly Dictionary<Key, DateTimeOffset> _seen = [];
+    private readonly Queue<(Key Key, DateTimeOffset Expires)> _order = new();
+    private readonly Lock _gate = new();
+    private long _evictions;
+
+    internal int Capacity { get; init; } = DefaultCapacity;
+
+    /// <summary>How many flows are remembered now.</summary>
+    internal int Count
     {
-        var now = time.GetUtcNow();
-        Prune(now);
-        var key = providerId + ":" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(code)));
-        var expires = now + Lifetime;
-        while (true)
+        get
         {
-            if (_seen.TryAdd(key, expires))
+            lock (_gate)
             {
-                return true;
-            }
-            if (_seen.TryGetValue(key, out var existing) && existing > now)
-            {
-                return false;
-            }
-            if (_seen.TryUpdate(key, expires, existing))
-            {
-                return true; // an expired entry: the state is past its correlation lifetime, let the handler judge it
+                return _seen.Count;
             }
         }
     }
 
-    private void Prune(DateTimeOffset now)
+    /// <summary>Flows forgotten before their lifetime because the guard was full.</summary>
+    internal long Evictions => Interlocked.Read(ref _evictions);
+
+    /// <summary>The value kept for a state: the first 128 bits of its SHA-256 (collisions are 2^-64 at a billion flows).</summary>
+    public static UInt128 Hash(string state)
     {
-        if (now < _nextPrune && _seen.Count < MaxEntries)
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(state), digest);
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(digest);
+    }
+
+    /// <summary>True for the first callback of this flow; false for every later one within the lifetime.</summary>
+    public bool TryConsume(string providerId, UInt128 stateHash)
+    {
+        var now = time.GetUtcNow();
+        var key = new Key(providerId, stateHash);
+        lock (_gate)
         {
-            return;
-        }
-        lock (_pruneGate)
-        {
-            if (now < _nextPrune && _seen.Count < MaxEntries)
+            // Expired entries leave from the head: every entry has the same lifetime, so the queue is in expiry order.
+            while (_order.TryPeek(out var head) && head.Expires <= now)
             {
-                return;
+                _order.Dequeue();
+                _seen.Remove(head.Key);
             }
-            foreach (var (key, expires) in _seen)
+            if (_seen.ContainsKey(key))
             {
-                if (expires <= now)
-                {
-                    _seen.TryRemove(new KeyValuePair<string, DateTimeOffset>(key, expires));
-                }
+                return false;
             }
-            _nextPrune = now + TimeSpan.FromMinutes(1);
+            if (_seen.Count >= Capacity && _order.TryDequeue(out var oldest))
+            {
+                _seen.Remove(oldest.Key);
+                _evictions++;
+            }
+            var expires = now + Lifetime;
+            _seen.Add(key, expires);
+            _order.Enqueue((key, expires));
+            return true;
         }
     }
 }

@@ -117,6 +117,10 @@ internal sealed class ConfigureProviderSchemes(
         {
             throw new InvalidOperationException($"OidcRp provider '{entry.Id}': UseSecurityTokenValidator must stay false; OidcRp validates ID tokens through TokenHandler.");
         }
+        if (string.Equals(options.ClaimsIssuer, OidcRpClaimTypes.Issuer, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"OidcRp provider '{entry.Id}': ClaimsIssuer '{OidcRpClaimTypes.Issuer}' is reserved for the claims OidcRp issues itself.");
+        }
         // Only the registry fetches metadata, and the stock handler's RequestRefresh never reaches the OP.
         if (options.ConfigurationManager is not RegistryConfigurationManager)
         {

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using OidcRp.Audit;
 
 namespace OidcRp.Callback;
 
@@ -54,7 +55,7 @@ internal static class IdTokenRules
     }
 
     /// <summary>Before parsing: the size cap.</summary>
-    public static string? CheckSize(string token) => token.Length > MaxTokenLength ? "token_too_large" : null;
+    public static string? CheckSize(string token) => token.Length > MaxTokenLength ? OidcRpReasons.TokenTooLarge : null;
 
     /// <summary>The JOSE header: algorithm, type, critical extensions, embedded keys.</summary>
     public static string? CheckHeader(JsonWebToken jwt, IReadOnlyList<string> allowedAlgorithms)
@@ -63,22 +64,22 @@ internal static class IdTokenRules
         // "none" in any letter case, HS* (never keyed from a JWKS), anything the provider does not advertise.
         if (string.IsNullOrEmpty(alg) || !Contains(allowedAlgorithms, alg))
         {
-            return "alg_not_allowed";
+            return OidcRpReasons.AlgNotAllowed;
         }
         if (jwt.TryGetHeaderValue<object>(JwtHeaderParameterNames.Typ, out var typ)
             && !(typ is string t && (t.Equals("JWT", StringComparison.OrdinalIgnoreCase) || t.Equals("application/jwt", StringComparison.OrdinalIgnoreCase))))
         {
-            return "typ_not_allowed"; // at+jwt, logout+jwt, secevent+jwt…: other kinds of JWT (RFC 8725 §3.11)
+            return OidcRpReasons.TypNotAllowed; // at+jwt, logout+jwt, secevent+jwt…: other kinds of JWT (RFC 8725 §3.11)
         }
         if (jwt.TryGetHeaderValue<object>("crit", out _))
         {
-            return "crit_unsupported"; // OidcRp understands no JWS extension (RFC 7515 §4.1.11)
+            return OidcRpReasons.CritUnsupported; // OidcRp understands no JWS extension (RFC 7515 §4.1.11)
         }
         foreach (var name in EmbeddedKeyHeaders)
         {
             if (jwt.TryGetHeaderValue<object>(name, out _))
             {
-                return "embedded_key_not_allowed";
+                return OidcRpReasons.EmbeddedKeyNotAllowed;
             }
         }
         return null;
@@ -102,13 +103,13 @@ internal static class IdTokenRules
         {
             if (Base64Url.DecodeFromChars(encoded, buffer, out _, out var written) != OperationStatus.Done)
             {
-                return "malformed";
+                return OidcRpReasons.Malformed;
             }
             return ScanClaims(buffer[..written], clientId, (now + clockSkew).ToUnixTimeSeconds());
         }
         catch (JsonException)
         {
-            return "malformed";
+            return OidcRpReasons.Malformed;
         }
         finally
         {
@@ -126,7 +127,7 @@ internal static class IdTokenRules
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 32 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            return "malformed";
+            return OidcRpReasons.Malformed;
         }
         bool subValid = false, iatValid = false, azpPresent = false, azpValid = false;
         var audiences = 1;
@@ -158,19 +159,19 @@ internal static class IdTokenRules
         }
         if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
         {
-            return "malformed";
+            return OidcRpReasons.Malformed;
         }
         if (!subValid)
         {
-            return "sub_invalid";
+            return OidcRpReasons.SubInvalid;
         }
         if (!iatValid)
         {
-            return "iat_invalid";
+            return OidcRpReasons.IatInvalid;
         }
         if (azpPresent ? !azpValid : audiences > 1)
         {
-            return "azp_invalid"; // several audiences: azp must name this client
+            return OidcRpReasons.AzpInvalid; // several audiences: azp must name this client
         }
         return null;
     }

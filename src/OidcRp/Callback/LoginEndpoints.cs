@@ -49,7 +49,7 @@ internal static class LoginEndpoints
             schemes.Add(cookieScheme);
         }
         // RP-initiated logout (OIDC RP-Initiated Logout 1.0 §2) only where the provider offers it.
-        var providerId = context.User.FindFirst(OidcRpClaimTypes.Provider)?.Value;
+        var providerId = context.User.GetOidcProvider();
         if (registry.Find(providerId) is { Snapshot.Configuration.EndSessionEndpoint: { Length: > 0 } } entry)
         {
             schemes.Add(entry.SchemeName);

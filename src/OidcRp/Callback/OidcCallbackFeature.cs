@@ -29,11 +29,14 @@ internal sealed class OidcCallbackFeature(string providerId)
 
     public CallbackStage Stage { get; set; }
 
-    /// <summary>The IdP's <c>error</c> code, sanitized.</summary>
+    /// <summary>The audit reason for the IdP's <c>error</c> (<c>idp_error:{code}</c>, the code from a fixed list).</summary>
     public string? IdpError { get; set; }
 
     /// <summary>Set when OidcRp's own checks rejected the callback (for example an <c>iss</c> mismatch).</summary>
     public string? RejectReason { get; set; }
+
+    /// <summary>The flow's <c>state</c> as the replay guard keys it (a hash, never the state itself).</summary>
+    public UInt128? StateHash { get; set; }
 
     public ValidationRecord? Validation { get; set; }
 

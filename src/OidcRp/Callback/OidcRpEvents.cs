@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using OidcRp.Providers;
+using OidcRp.Audit;
 
 namespace OidcRp.Callback;
 
@@ -15,8 +16,13 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor,
 
     public override async Task MessageReceived(MessageReceivedContext context)
     {
-        var feature = new OidcCallbackFeature(entry.Id) { IdpError = SanitizeErrorCode(context.ProtocolMessage.Error) };
-        context.HttpContext.Features.Set(feature);
+        // OidcRpHandler set the feature with the flow's state hash; a handler of another type (a test seam) did not.
+        if (context.HttpContext.Features.Get<OidcCallbackFeature>() is not { } feature || feature.ProviderId != entry.Id)
+        {
+            feature = new OidcCallbackFeature(entry.Id);
+            context.HttpContext.Features.Set(feature);
+        }
+        feature.IdpError = IdpErrorReason(context.ProtocolMessage.Error);
         if (CheckIssuerParameter(context.ProtocolMessage.GetParameter("iss")) is { } reject)
         {
             // RFC 9207 §2.4: reject before anything else, in particular before any code is redeemed.
@@ -30,18 +36,14 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor,
 
     public override async Task AuthorizationCodeReceived(AuthorizationCodeReceivedContext context)
     {
-        // State and correlation passed; before the code goes to the token endpoint, make sure no other
-        // callback of this flow got here first (a replay, or a double submit racing this one).
-        // Keyed by the code itself (held as a hash): the handler has already cleared the state parameter
-        // and the correlation id by now, and "redeem each code at most once" is the rule.
-        if ((context.TokenEndpointRequest?.Code ?? context.ProtocolMessage.Code) is { Length: > 0 } code
-            && !replayGuard.TryConsume(entry.Id, code))
+        // State and correlation passed; before the code goes to the token endpoint, make sure no other callback
+        // of this flow got here first (a replay, a double submit racing this one, or the same state with another
+        // code). Keyed by the state captured in MessageReceived: the handler has cleared it from the message by now.
+        var feature = context.HttpContext.Features.Get<OidcCallbackFeature>();
+        if (feature?.StateHash is not { } stateHash || !replayGuard.TryConsume(entry.Id, stateHash))
         {
-            if (context.HttpContext.Features.Get<OidcCallbackFeature>() is { } feature)
-            {
-                feature.RejectReason = "state_replayed";
-            }
-            context.Fail("This authorization response was already used.");
+            feature?.RejectReason = OidcRpReasons.StateReplayed;
+            context.Fail("This login flow was already used.");
             return;
         }
         SetStage(context.HttpContext, CallbackStage.CodeReceived);
@@ -56,7 +58,7 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor,
             // OIDC Core §3.1.3.3: a token response to an openid request carries an ID token.
             if (context.HttpContext.Features.Get<OidcCallbackFeature>() is { } feature)
             {
-                feature.RejectReason = "id_token_missing";
+                feature.RejectReason = OidcRpReasons.IdTokenMissing;
             }
             context.Fail("The token response has no ID token.");
             return;
@@ -68,10 +70,21 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor,
 
     public override async Task TokenValidated(TokenValidatedContext context)
     {
-        // The provider travels with the identity; identities are keyed by (issuer, sub), never by email.
+        // A claim in OidcRp's namespace from the provider refuses the sign-in: a token must never name its
+        // own provider or subject for the app (ReservedClaims). OidcRp's own claims are stamped after the check.
+        if (ReservedClaims.HasForeign(context.Principal))
+        {
+            if (context.HttpContext.Features.Get<OidcCallbackFeature>() is { } feature)
+            {
+                feature.Validation = new ValidationRecord(OidcAuditCategories.IdTokenInvalid, false, OidcRpReasons.ReservedClaim,
+                    feature.Validation?.Kid, feature.Validation?.KeysRefreshed ?? false, feature.Validation?.RefreshDuration);
+            }
+            context.Fail("The ID token carries a claim reserved for OidcRp.");
+            return;
+        }
         if (context.Principal?.Identity is System.Security.Claims.ClaimsIdentity identity)
         {
-            identity.AddClaim(new System.Security.Claims.Claim(OidcRpClaimTypes.Provider, entry.Id));
+            ReservedClaims.Stamp(identity, entry.Id);
         }
         await base.TokenValidated(context);
         await (Inner?.TokenValidated(context) ?? Task.CompletedTask);
@@ -79,6 +92,18 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor,
 
     public override async Task TicketReceived(TicketReceivedContext context)
     {
+        // The last gate before sign-in, after userinfo and claim actions: whatever source added it, a reserved
+        // claim OidcRp did not issue refuses the sign-in. A Fail() here would be ignored by the stock handler
+        // (it signs in unless the result is handled or skipped), so the failure is answered here.
+        if (ReservedClaims.HasForeign(context.Principal))
+        {
+            var feature = context.HttpContext.Features.Get<OidcCallbackFeature>();
+            feature?.RejectReason = OidcRpReasons.ReservedClaim; // classified before the (successful) validation record
+            var category = await auditor.FailedAsync(entry, context.HttpContext, failure: null, context.Properties);
+            context.HandleResponse();
+            await ErrorResponses.WriteAsync(context.HttpContext, category);
+            return;
+        }
         context.ReturnUri = ReturnUrls.LocalOrRoot(context.ReturnUri);
         await auditor.SucceededAsync(entry, context);
         await base.TicketReceived(context);
@@ -145,6 +170,15 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor,
 
     public override async Task UserInformationReceived(UserInformationReceivedContext context)
     {
+        if (ReservedClaims.InUserInfo(context.User))
+        {
+            if (context.HttpContext.Features.Get<OidcCallbackFeature>() is { } feature)
+            {
+                feature.RejectReason = OidcRpReasons.ReservedClaim;
+            }
+            context.Fail("The userinfo answer carries a claim reserved for OidcRp.");
+            return;
+        }
         await base.UserInformationReceived(context);
         await (Inner?.UserInformationReceived(context) ?? Task.CompletedTask);
     }
@@ -165,9 +199,9 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor,
         if (iss is not null)
         {
             // RFC 9207 §2.4: simple string comparison with the issuer of the provider the flow is for.
-            return string.Equals(iss, snapshot.Issuer, StringComparison.Ordinal) ? null : "iss_mismatch";
+            return string.Equals(iss, snapshot.Issuer, StringComparison.Ordinal) ? null : OidcRpReasons.IssMismatch;
         }
-        return snapshot.Configuration.AuthorizationResponseIssParameterSupported ? "iss_missing" : null;
+        return snapshot.Configuration.AuthorizationResponseIssParameterSupported ? OidcRpReasons.IssMissing : null;
     }
 
     private static void SetStage(Microsoft.AspNetCore.Http.HttpContext context, CallbackStage stage)
@@ -178,14 +212,10 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor,
         }
     }
 
-    private static string? SanitizeErrorCode(string? error)
-    {
-        if (string.IsNullOrEmpty(error))
-        {
-            return null;
-        }
-        // RFC 6749 §4.1.2.1 error codes are %x20-21 / %x23-5B / %x5D-7E; keep a safe subset, bounded.
-        var clean = new string(error.Where(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.').Take(64).ToArray());
-        return clean.Length == 0 ? "invalid" : clean;
-    }
+    /// <summary>
+    /// The audit reason for an OP's <c>error=</c>: only the registered codes of RFC 6749 §4.1.2.1 and OIDC Core
+    /// §3.1.2.6 are kept, anything else is <c>idp_error:other</c>, so no text an attacker puts in a callback
+    /// reaches a log line or an audit row.
+    /// </summary>
+    private static string? IdpErrorReason(string? error) => string.IsNullOrEmpty(error) ? null : OidcRpReasons.IdpError(error);
 }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OidcRp.Audit;
 
 namespace OidcRp.Callback;
 
@@ -38,29 +39,34 @@ internal sealed class OidcRpHandler(IOptionsMonitor<OpenIdConnectOptions> option
 
     protected override async Task<HandleRequestResult> HandleRemoteAuthenticateAsync()
     {
-        if (await CheckAsync() is { } reason)
+        var id = Scheme.Name.StartsWith(OidcRpOptions.SchemePrefix, StringComparison.Ordinal) ? Scheme.Name[OidcRpOptions.SchemePrefix.Length..] : Scheme.Name;
+        var (reason, state) = await CheckAsync();
+        if (reason is not null)
         {
-            var id = Scheme.Name.StartsWith(OidcRpOptions.SchemePrefix, StringComparison.Ordinal) ? Scheme.Name[OidcRpOptions.SchemePrefix.Length..] : Scheme.Name;
             Context.Features.Set(new OidcCallbackFeature(id) { RejectReason = reason });
             return HandleRequestResult.Fail("The authorization response breaks OidcRp's limits.");
         }
+        // The flow's identity for the replay guard, captured as the answer arrives: the stock handler replaces
+        // the state parameter with its user state before any event runs. Hashed at once, never kept.
+        Context.Features.Set(new OidcCallbackFeature(id) { StateHash = state is { Length: > 0 } ? CallbackReplayGuard.Hash(state) : null });
         return await base.HandleRemoteAuthenticateAsync();
     }
 
-    private async Task<string?> CheckAsync()
+    /// <summary>A reason when the response breaks a limit; else null and the response's (single) state value.</summary>
+    private async Task<(string? Reason, string? State)> CheckAsync()
     {
         IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> parameters = Request.Query;
         if (HttpMethods.IsGet(Request.Method) && Options.ResponseMode == Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectResponseMode.FormPost
             && (Request.Query.ContainsKey("code") || Request.Query.ContainsKey("state")))
         {
             // Asked for form_post, answered in the URL: a downgrade that puts the code in history, logs and Referer.
-            return "response_mode_mismatch";
+            return (OidcRpReasons.ResponseModeMismatch, null);
         }
         if (HttpMethods.IsPost(Request.Method) && Request.HasFormContentType)
         {
             if (Request.ContentLength > MaxBodyBytes)
             {
-                return "response_too_large";
+                return (OidcRpReasons.ResponseTooLarge, null);
             }
             if (Context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
             {
@@ -76,26 +82,31 @@ internal sealed class OidcRpHandler(IOptionsMonitor<OpenIdConnectOptions> option
             }
             catch (Exception e) when (e is InvalidDataException or BadHttpRequestException)
             {
-                return "response_too_large";
+                return (OidcRpReasons.ResponseTooLarge, null);
             }
         }
         var count = 0;
+        string? state = null;
         foreach (var (name, values) in parameters)
         {
             if (++count > MaxParameters || name.Length > MaxNameLength)
             {
-                return "response_too_large";
+                return (OidcRpReasons.ResponseTooLarge, null);
             }
             if (values.Count > 1)
             {
-                return "parameter_repeated"; // RFC 6749 §3.1: parameters must not be included more than once
+                return (OidcRpReasons.ParameterRepeated, null); // RFC 6749 §3.1: parameters must not be included more than once
             }
             if (values.Count == 1 && values[0]!.Length > MaxValueLength)
             {
-                return "response_too_large";
+                return (OidcRpReasons.ResponseTooLarge, null);
+            }
+            if (name == Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectParameterNames.State)
+            {
+                state = values.Count == 1 ? values[0] : null;
             }
         }
-        return null;
+        return (null, state);
     }
 
     /// <summary>

@@ -35,11 +35,11 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
         }
         catch (Exception e) when (e is ArgumentException or FormatException or System.Text.Json.JsonException or SecurityTokenMalformedException)
         {
-            return Fail(entry, new SecurityTokenMalformedException("The ID token is not a compact JWS.", e), OidcAuditCategories.IdTokenInvalid, "malformed", null);
+            return Fail(entry, new SecurityTokenMalformedException("The ID token is not a compact JWS.", e), OidcAuditCategories.IdTokenInvalid, OidcRpReasons.Malformed, null);
         }
         if (jwt.IsEncrypted)
         {
-            return Fail(entry, new SecurityTokenMalformedException("Encrypted ID tokens are not accepted."), OidcAuditCategories.IdTokenInvalid, "jwe_not_allowed", null);
+            return Fail(entry, new SecurityTokenMalformedException("Encrypted ID tokens are not accepted."), OidcAuditCategories.IdTokenInvalid, OidcRpReasons.JweNotAllowed, null);
         }
 
         string? kid = null;
@@ -49,20 +49,20 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
             if (kid is null || !IsWellFormedKid(kid))
             {
                 // Rejected before any refresh: a malformed kid is never a rotation.
-                return Fail(entry, new SecurityTokenMalformedException("The ID token's kid is malformed."), OidcAuditCategories.IdTokenInvalid, "kid_malformed", kid);
+                return Fail(entry, new SecurityTokenMalformedException("The ID token's kid is malformed."), OidcAuditCategories.IdTokenInvalid, OidcRpReasons.KidMalformed, kid);
             }
         }
 
         var snapshot = entry.Snapshot ?? (await refresher.EnsureLoadedAsync(entry, cancellationToken)).Snapshot;
         if (snapshot is null)
         {
-            return Fail(entry, new SecurityTokenSignatureKeyNotFoundException("No signing keys are loaded."), OidcAuditCategories.JwksUnreachable, entry.Snapshot is null ? "never_loaded" : null, kid);
+            return Fail(entry, new SecurityTokenSignatureKeyNotFoundException("No signing keys are loaded."), OidcAuditCategories.JwksUnreachable, entry.Snapshot is null ? OidcRpReasons.NeverLoaded : null, kid);
         }
 
         // Header and claim rules need no key: a token breaking one never costs a signature check or a fetch.
         if (IdTokenRules.CheckHeader(jwt, snapshot.ValidAlgorithms) is { } headerRule)
         {
-            var exception = headerRule == "alg_not_allowed"
+            var exception = headerRule == OidcRpReasons.AlgNotAllowed
                 ? new SecurityTokenInvalidAlgorithmException("The ID token's algorithm is not allowed.")
                 : (Exception)new SecurityTokenMalformedException("The ID token's header is not allowed.");
             return Fail(entry, exception, OidcAuditCategories.IdTokenInvalid, headerRule, kid);
@@ -79,12 +79,12 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
             return symmetric.IsValid
                 ? (symmetric, new ValidationRecord(OidcAuditCategories.LoginSucceeded, true, Kid: kid))
                 : Fail(entry, symmetric, OidcAuditCategories.IdTokenInvalid, symmetric.Exception is SecurityTokenSignatureKeyNotFoundException
-                    ? "signature_invalid" : TokenFailureReasons.From(symmetric.Exception), kid); // one key: "not found" means it did not verify
+                    ? OidcRpReasons.SignatureInvalid : TokenFailureReasons.From(symmetric.Exception), kid); // one key: "not found" means it did not verify
         }
         if (kid is not null && !IdTokenRules.KidAllowsAlgorithm(snapshot.SigningKeys, kid, jwt.Alg))
         {
             return Fail(entry, new SecurityTokenInvalidAlgorithmException("The key named by the ID token is bound to another algorithm."),
-                OidcAuditCategories.IdTokenInvalid, "alg_not_allowed", kid);
+                OidcAuditCategories.IdTokenInvalid, OidcRpReasons.AlgNotAllowed, kid);
         }
 
         // Fast path for an unknown kid: no signature work at all, so forged kids cost a parse only.
@@ -137,7 +137,7 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
         {
             var category = refreshed ? OidcAuditCategories.KidMismatchUnrecovered : OidcAuditCategories.KidMismatchThrottled;
             return Fail(entry, new SecurityTokenSignatureKeyNotFoundException("The token's kid is not in the provider's JWKS."),
-                category, "kid_not_found", kid, refreshed, duration);
+                category, OidcRpReasons.KidNotFound, kid, refreshed, duration);
         }
 
         // Exactly one re-verify with the refreshed keys; never a loop.
@@ -150,7 +150,7 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
         if (second.Exception is SecurityTokenSignatureKeyNotFoundException)
         {
             return Fail(entry, second, refreshed ? OidcAuditCategories.KidMismatchUnrecovered : OidcAuditCategories.KidMismatchThrottled,
-                "kid_not_found", kid, refreshed, duration);
+                OidcRpReasons.KidNotFound, kid, refreshed, duration);
         }
         return Fail(entry, second, OidcAuditCategories.IdTokenInvalid, TokenFailureReasons.From(second.Exception), kid, refreshed, duration);
     }

@@ -1,5 +1,6 @@
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
+using OidcRp.Audit;
 
 namespace OidcRp.Callback;
 
@@ -8,21 +9,21 @@ internal static class TokenFailureReasons
 {
     public static string From(Exception? exception) => exception switch
     {
-        null => "unknown",
-        SecurityTokenSignatureKeyNotFoundException => "kid_not_found",
-        SecurityTokenInvalidSignatureException => "signature_invalid",
-        SecurityTokenExpiredException => "expired",
-        SecurityTokenNotYetValidException => "not_yet_valid",
-        SecurityTokenNoExpirationException => "no_expiration",
-        SecurityTokenInvalidLifetimeException => "lifetime",
-        SecurityTokenInvalidAudienceException => "audience",
-        SecurityTokenInvalidIssuerException => "issuer",
-        SecurityTokenInvalidAlgorithmException => "alg_not_allowed",
-        SecurityTokenMalformedException or ArgumentException => "malformed",
-        OpenIdConnectProtocolInvalidNonceException => "nonce",
-        OpenIdConnectProtocolInvalidAtHashException => "at_hash",
-        OpenIdConnectProtocolException => "protocol",
-        SecurityTokenException => "invalid",
-        _ => "other",
+        null => OidcRpReasons.Unknown,
+        SecurityTokenSignatureKeyNotFoundException => OidcRpReasons.KidNotFound,
+        SecurityTokenInvalidSignatureException => OidcRpReasons.SignatureInvalid,
+        SecurityTokenExpiredException => OidcRpReasons.Expired,
+        SecurityTokenNotYetValidException => OidcRpReasons.NotYetValid,
+        SecurityTokenNoExpirationException => OidcRpReasons.NoExpiration,
+        SecurityTokenInvalidLifetimeException => OidcRpReasons.Lifetime,
+        SecurityTokenInvalidAudienceException => OidcRpReasons.Audience,
+        SecurityTokenInvalidIssuerException => OidcRpReasons.Issuer,
+        SecurityTokenInvalidAlgorithmException => OidcRpReasons.AlgNotAllowed,
+        SecurityTokenMalformedException or ArgumentException => OidcRpReasons.Malformed,
+        OpenIdConnectProtocolInvalidNonceException => OidcRpReasons.Nonce,
+        OpenIdConnectProtocolInvalidAtHashException => OidcRpReasons.AtHash,
+        OpenIdConnectProtocolException => OidcRpReasons.Protocol,
+        SecurityTokenException => OidcRpReasons.Invalid,
+        _ => OidcRpReasons.Other,
     };
 }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
+using OidcRp.Audit;
 
 namespace OidcRp.Providers;
 
@@ -39,28 +40,28 @@ internal static class MetadataParser
         }
         catch (Exception e) when (e is ArgumentException or JsonException or InvalidOperationException or FormatException)
         {
-            return (null, "discovery_malformed");
+            return (null, OidcRpReasons.DiscoveryMalformed);
         }
 
         if (string.IsNullOrEmpty(configuration.Issuer))
         {
-            return (null, "discovery_issuer_missing");
+            return (null, OidcRpReasons.DiscoveryIssuerMissing);
         }
         // §4.3: the issuer in the document MUST be identical to the one the document was looked up with.
         if (expectedIssuer is not null && !IssuersEqual(configuration.Issuer, expectedIssuer))
         {
-            return (null, "discovery_issuer_mismatch");
+            return (null, OidcRpReasons.DiscoveryIssuerMismatch);
         }
         if (!IsEndpoint(configuration.Issuer, requireHttps))
         {
-            return (null, "discovery_issuer_invalid");
+            return (null, OidcRpReasons.DiscoveryIssuerInvalid);
         }
         if (!IsEndpoint(configuration.AuthorizationEndpoint, requireHttps)
             || !IsEndpoint(configuration.TokenEndpoint, requireHttps)
             || !IsEndpoint(configuration.JwksUri, requireHttps)
             || (configuration.EndSessionEndpoint is { Length: > 0 } end && !IsEndpoint(end, requireHttps)))
         {
-            return (null, "discovery_endpoint_invalid");
+            return (null, OidcRpReasons.DiscoveryEndpointInvalid);
         }
         return (configuration, null);
     }
@@ -75,11 +76,11 @@ internal static class MetadataParser
         }
         catch (Exception e) when (e is ArgumentException or JsonException or InvalidOperationException or FormatException)
         {
-            return (null, "jwks_malformed");
+            return (null, OidcRpReasons.JwksMalformed);
         }
         if (set.Keys.Count > maxKeys)
         {
-            return (null, "jwks_too_many_keys");
+            return (null, OidcRpReasons.JwksTooManyKeys);
         }
 
         var usable = new List<SecurityKey>();
@@ -105,7 +106,7 @@ internal static class MetadataParser
         }
         if (usable.Count == 0)
         {
-            return (null, "jwks_no_signing_key");
+            return (null, OidcRpReasons.JwksNoSigningKey);
         }
 
         var kids = sources.Where(k => !string.IsNullOrEmpty(k.Kid)).Select(k => k.Kid).ToFrozenSet(StringComparer.Ordinal);

@@ -36,7 +36,7 @@ internal sealed class OidcProviders(OidcProviderRegistry registry, KeyRefresher 
             Actor = actor,
             Reason = status switch
             {
-                OidcRefreshStatus.Throttled => "throttled",
+                OidcRefreshStatus.Throttled => OidcRpReasons.Throttled,
                 OidcRefreshStatus.Failed => result.ErrorCode,
                 _ => null,
             },
