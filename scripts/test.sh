@@ -36,6 +36,8 @@ rm -rf TestResults
 # One test project at a time (-m:1): the suites start real servers, and two cores shared by two
 # suites at once make start-up timeouts flaky.
 mkdir -p TestResults
+# Randomised tests append their seed and input hash here (a fixed seed when CI=true; OIDCRP_FUZZ_SEED replays a run).
+export OIDCRP_FUZZ_LOG="$PWD/TestResults/fuzz-runs.txt"
 # Everything builds (the samples and benchmarks too, which dotnet test alone would skip), then the tests run.
 dotnet build OidcRp.sln --configuration Release
 status=0

@@ -11,6 +11,12 @@ namespace OidcRp.Tests.Support;
 /// </summary>
 public static class FuzzInputs
 {
+    /// <summary>One drawn ID token: its canonical text (what the input hash covers) and how to build it.</summary>
+    public sealed record TokenDraw(string Canonical, Func<TestSigningKey, long, string> Build)
+    {
+        public static TokenDraw Fixed(string token) => new(token, (_, _) => token);
+    }
+
     /// <summary>How many inputs a fuzz run tries: <c>OIDCRP_FUZZ_INPUTS</c>, or the given default.</summary>
     public static int Budget(int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable("OIDCRP_FUZZ_INPUTS"), out var n) && n > 0 ? n : fallback;
@@ -42,20 +48,23 @@ public static class FuzzInputs
 
     private static Gen<object?> Const(params object?[] values) => Gen.Elements(values);
 
-    /// <summary>ID tokens for an OP of <paramref name="issuer"/> and a client, signed by <paramref name="key"/> when the drawn alg is RS256.</summary>
-    public static Gen<string> IdTokens(string issuer, string clientId, TestSigningKey key)
+    /// <summary>
+    /// ID tokens for an OP of <paramref name="issuer"/> and a client, drawn as <see cref="TokenDraw"/>s: the draw
+    /// (headers, claims with times relative to "now", signature mode, mutations) is canonical text, so equal seeds
+    /// give equal input hashes; <see cref="TokenDraw.Build"/> signs it with a key and a clock of the run.
+    /// </summary>
+    public static Gen<TokenDraw> IdTokens(string issuer, string clientId, string signingKid)
     {
-        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var absent = Gen.Constant<object?>(Absent.Value);
         var alg = Either((6, Const("RS256")), (2, Const("none", "NONE", "nOnE", "HS256", "HS512", "PS256", "ES256", "RS384", "", "RSA-OAEP", "dir")), (1, Scalar), (1, absent));
-        var kid = Either((5, Const(key.Kid)), (2, Const("unknown-kid", "key-2")), (2, Text.Select(t => (object?)t)), (1, Scalar), (1, absent));
+        var kid = Either((5, Const(signingKid)), (2, Const("unknown-kid", "key-2")), (2, Text.Select(t => (object?)t)), (1, Scalar), (1, absent));
         var typ = Either((5, absent), (2, Const("JWT", "at+jwt", "logout+jwt", "application/jwt")), (1, Scalar));
         var extraHeader = Either((8, absent), (1, Const("jwk", "jku", "x5u", "x5c", "crit", "b64", "zip", "enc", "cty")));
         var iss = Either((6, Const(issuer)), (1, Const(issuer + "/", "https://evil.example", issuer.ToUpperInvariant())), (1, Scalar), (1, absent));
         var aud = Either((6, Const(clientId)), (1, Const(new[] { clientId }, new[] { clientId, "other" }, "other")), (1, Scalar), (1, absent));
         var sub = Either((6, Const("alice")), (2, Text.Select(t => (object?)t)), (1, Scalar), (1, absent));
-        var time = Either((6, Gen.Choose(-600, 600).Select(d => (object?)(now + d))), (1, Scalar), (1, absent));
-        var later = Either((6, Gen.Choose(60, 3600).Select(d => (object?)(now + d))), (1, Scalar), (1, absent));
+        var time = Either((6, Gen.Choose(-600, 600).Select(d => (object?)new Rel(d))), (1, Scalar), (1, absent));
+        var later = Either((6, Gen.Choose(60, 3600).Select(d => (object?)new Rel(d))), (1, Scalar), (1, absent));
         var extra = Either((6, absent), (1, Json(6)), (1, Gen.Choose(1, 60).Select(d => (object?)Deep(d))));
 
         var header =
@@ -77,28 +86,38 @@ public static class FuzzInputs
             from h in header
             from p in payload
             from sig in signature
-            select sig switch
+            select new TokenDraw(Canonical(h, p, sig), (key, now) => sig switch
             {
-                0 => key.Sign(h, p),
-                1 => key.Sign(h, p)[..^10] + "AAAAAAAAAA",
-                _ => B64(h) + "." + B64(p) + ".",
-            };
+                0 => key.Sign(h, Resolve(p, now)),
+                1 => key.Sign(h, Resolve(p, now))[..^10] + "AAAAAAAAAA",
+                _ => B64(h) + "." + B64(Resolve(p, now)) + ".",
+            });
         var raw =
             from h in Gen.Elements(RawParts)
             from p in Gen.Elements(RawParts)
             from sig in Text
-            select Base64UrlEncoder.Encode(h) + "." + Base64UrlEncoder.Encode(p) + "." + sig;
+            select TokenDraw.Fixed(Base64UrlEncoder.Encode(h) + "." + Base64UrlEncoder.Encode(p) + "." + sig);
         var mutated =
             from token in structured
             from count in Gen.Choose(1, 8)
             from seed in Gen.Choose(0, int.MaxValue)
-            select Mutate(token, count, seed);
+            select new TokenDraw(token.Canonical + "|mutate " + count.ToString(System.Globalization.CultureInfo.InvariantCulture) + " "
+                + seed.ToString(System.Globalization.CultureInfo.InvariantCulture), (key, now) => Mutate(token.Build(key, now), count, seed));
         return Gen.Frequency(
             (6, structured),
             (3, mutated),
             (1, raw),
-            (1, Text));
+            (1, Text.Select(TokenDraw.Fixed)));
     }
+
+    /// <summary>A time claim drawn relative to the run's clock.</summary>
+    private sealed record Rel(int Seconds);
+
+    private static Dictionary<string, object?> Resolve(Dictionary<string, object?> payload, long now) =>
+        payload.ToDictionary(p => p.Key, p => p.Value is Rel r ? now + r.Seconds : p.Value);
+
+    private static string Canonical(Dictionary<string, object?> header, Dictionary<string, object?> payload, int signature) =>
+        System.Text.Json.JsonSerializer.Serialize(header) + "." + System.Text.Json.JsonSerializer.Serialize(payload) + "|sig " + signature;
 
     private static Dictionary<string, object?> Header(object? alg, object? kid, object? typ, object? extra)
     {

@@ -28,37 +28,42 @@ public sealed class TokenValidationFuzzTests(ITestOutputHelper output) : IDispos
     public async Task Fuzzed_id_tokens_never_throw_and_never_flood_the_jwks_endpoint()
     {
         await _h.LoadAsync();
-        var budget = FuzzInputs.Budget(10_000);
-        var tokens = FuzzInputs.IdTokens(_h.Op.Issuer, RefresherHarness.ClientId, _h.Key(0)).Sample(budget, 50);
-        var outcomes = new Dictionary<string, int>();
-
-        foreach (var token in tokens)
+        var run = FuzzRun.Start(nameof(Fuzzed_id_tokens_never_throw_and_never_flood_the_jwks_endpoint), FuzzInputs.Budget(10_000));
+        var draws = FuzzInputs.IdTokens(_h.Op.Issuer, RefresherHarness.ClientId, _h.Key(0).Kid).Sample(run.Budget, run.Random, 50);
+        await run.RunAsync(FuzzRun.HashOf(draws.Select(d => d.Canonical)), output.WriteLine, async () =>
         {
-            (Microsoft.IdentityModel.Tokens.TokenValidationResult result, OidcRp.Callback.ValidationRecord record) validated;
-            try
+            var now = _h.Time.GetUtcNow().ToUnixTimeSeconds();
+            var outcomes = new Dictionary<string, int>();
+            for (var i = 0; i < draws.Length; i++)
             {
-                validated = await _h.ValidateAsync(token);
+                var token = draws[i].Build(_h.Key(0), now);
+                (Microsoft.IdentityModel.Tokens.TokenValidationResult result, OidcRp.Callback.ValidationRecord record) validated;
+                try
+                {
+                    validated = await _h.ValidateAsync(token);
+                }
+                catch (Exception e)
+                {
+                    Assert.Fail($"draw {i}: {e.GetType().Name} for input of {token.Length} characters: {e.Message}");
+                    throw;
+                }
+                var (result, record) = validated;
+                Assert.Contains(record.Category, Categories);
+                Assert.Equal(result.IsValid, record.Success);
+                Assert.True(record.Success || record.Reason is not null, $"draw {i}: no reason for {record.Category}");
+                Assert.True(record.Reason is null || OidcRpReasons.All.Contains(record.Reason), $"draw {i}: reason {record.Reason} is not in OidcRpReasons");
+                var key = record.Category + "/" + (record.Reason ?? "-");
+                outcomes[key] = outcomes.GetValueOrDefault(key) + 1;
             }
-            catch (Exception e)
-            {
-                Assert.Fail($"{e.GetType().Name} for input of {token.Length} characters: {e.Message}");
-                throw;
-            }
-            var (result, record) = validated;
-            Assert.Contains(record.Category, Categories);
-            Assert.Equal(result.IsValid, record.Success);
-            Assert.True(record.Success || record.Reason is not null, $"no reason for {record.Category}");
-            var key = record.Category + "/" + (record.Reason ?? "-");
-            outcomes[key] = outcomes.GetValueOrDefault(key) + 1;
-        }
 
-        Assert.InRange(_h.Op.JwksRequests, 1, 2);
-        Assert.True(outcomes.Keys.Count(k => k.StartsWith(OidcAuditCategories.IdTokenInvalid, StringComparison.Ordinal)) >= 10,
-            "the generator reached too few distinct failure reasons");
-        output.WriteLine($"fuzz: {tokens.Length} ID tokens tried, {_h.Op.JwksRequests} JWKS fetches in all; outcomes:");
-        foreach (var (outcome, count) in outcomes.OrderByDescending(o => o.Value))
-        {
-            output.WriteLine($"  {outcome}: {count}");
-        }
+            Assert.InRange(_h.Op.JwksRequests, 1, 2);
+            Assert.True(outcomes.Keys.Count(k => k.StartsWith(OidcAuditCategories.IdTokenInvalid, StringComparison.Ordinal)) >= 10,
+                "the generator reached too few distinct failure reasons");
+            output.WriteLine($"fuzz: {draws.Length} ID tokens tried, {_h.Op.JwksRequests} JWKS fetches in all; outcomes:");
+            foreach (var (outcome, count) in outcomes.OrderByDescending(o => o.Value))
+            {
+                output.WriteLine($"  {outcome}: {count}");
+            }
+        });
     }
 }
