@@ -79,3 +79,74 @@ public sealed class AppHttpDefaultsTests : IAsyncLifetime
         Assert.Equal((OidcAuditCategories.CallbackRejected, "code_exchange_failed"), (row.Category, row.Reason));
     }
 }
+
+/// <summary>
+/// An app's own handler under OidcRp (the <see cref="OidcRpOptions.HttpHandlerFactory"/> hook) that throws what
+/// a resilience pipeline throws: the login gets the jwks_unreachable page, the failure its bookkeeping.
+/// </summary>
+public sealed class AppHttpHandlerTests : IAsyncLifetime
+{
+    private readonly CircuitHandler _handler = new();
+    private TestOp _op = null!;
+    private RpApp _rp = null!;
+
+    public async Task InitializeAsync()
+    {
+        _op = await TestOp.StartAsync();
+        _rp = await RpApp.StartAsync([_op.As("alpha")], o => o.HttpHandlerFactory = _ => _handler);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _rp.DisposeAsync();
+        await _op.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_broken_circuit_on_the_jwks_is_a_classified_failure_with_backoff_not_a_500()
+    {
+        using var browser = _rp.Browser();
+        using (var first = await browser.LoginAsync("alpha"))
+        {
+            Assert.Equal(HttpStatusCode.Found, first.StatusCode); // the hook's handler carries the real requests
+        }
+        var jwksBefore = _op.Count("jwks");
+        _op.Rotate("op-key-2", TestOpRotation.DropOld);
+        _handler.Open = true;
+        _rp.Audit.Clear();
+
+        using var failed = await browser.LoginAsync("alpha");
+        using var again = await browser.LoginAsync("alpha");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        Assert.Equal(1, _handler.Thrown);
+        Assert.Equal(0, _op.Count("jwks") - jwksBefore);
+        Assert.Equal(
+            [(OidcAuditCategories.JwksUnreachable, "jwks_other"), (OidcAuditCategories.KidMismatchThrottled, "kid_not_found")],
+            _rp.Audit.Rows.Select(r => (r.Category, r.Reason)));
+        var status = _rp.Services.GetRequiredService<IOidcProviders>().GetStatus("alpha")!;
+        Assert.Equal("jwks_other", status.LastErrorCode);
+        Assert.Equal(_rp.Time.GetUtcNow(), status.LastErrorAt);
+        Assert.Equal(_rp.Time.GetUtcNow() + TimeSpan.FromSeconds(30), status.NextRefreshAt); // the failure backoff
+        Assert.Equal(1, status.FailedRefreshes);
+    }
+
+    private sealed class CircuitHandler() : DelegatingHandler(new SocketsHttpHandler())
+    {
+        private int _thrown;
+
+        public volatile bool Open;
+
+        public int Thrown => Volatile.Read(ref _thrown);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (Open && request.RequestUri!.AbsolutePath == "/jwks")
+            {
+                Interlocked.Increment(ref _thrown);
+                throw new Polly.CircuitBreaker.BrokenCircuitException();
+            }
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+}
