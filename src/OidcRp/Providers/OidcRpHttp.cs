@@ -12,9 +12,9 @@ namespace OidcRp.Providers;
 /// <c>ConfigureHttpClientDefaults</c> (which .NET Aspire's service defaults call with
 /// <c>AddStandardResilienceHandler()</c>) is an <c>IConfigureOptions&lt;HttpClientFactoryOptions&gt;</c> for every
 /// name, ordered before named configuration, and <c>IHttpMessageHandlerBuilderFilter</c>s wrap every pipeline.
-/// Through them an app-wide retry turned one JWKS fetch into four requests, redeemed one authorization code four
-/// times (RFC 6749 §4.1.2: a code is single-use), shared one circuit breaker across providers and threw exceptions
-/// the fetch did not expect. Undoing them by name (clearing the builder actions after the defaults ran) depends on
+/// Through them an app-wide retry turned one JWKS fetch of a 503 into four requests, POSTed one authorization code
+/// twice after a 500 (RFC 6749 §4.1.2: a code is single-use), shared one circuit breaker across providers and
+/// threw exceptions the fetch did not expect (measured in tests/Hostile/AppHttpDefaultsTests.cs). Undoing them by name (clearing the builder actions after the defaults ran) depends on
 /// that ordering and still loses to filters; the resilience package's <c>RemoveAllResilienceHandlers()</c> would
 /// make the core depend on Polly. A handler of our own is reached by nothing app-wide. It pools connections like
 /// the factory does, and <see cref="SocketsHttpHandler.PooledConnectionLifetime"/> replaces the factory's handler
