@@ -9,7 +9,7 @@ namespace OidcRp.Benchmarks;
 /// Discovery and JWKS of one issuer served from memory through an <see cref="HttpMessageHandler"/>: the
 /// validation micro-benchmarks load the registry through the real fetch and parse code without sockets.
 /// </summary>
-internal sealed class InMemoryOp : HttpMessageHandler, IHttpClientFactory
+internal sealed class InMemoryOp : HttpMessageHandler
 {
     private int _jwks;
 
@@ -18,8 +18,6 @@ internal sealed class InMemoryOp : HttpMessageHandler, IHttpClientFactory
     public List<TestSigningKey> Published { get; } = [];
 
     public int JwksRequests => Volatile.Read(ref _jwks);
-
-    public HttpClient CreateClient(string name) => new(this, disposeHandler: false);
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {

@@ -55,7 +55,7 @@ public class ValidationBenchmarks
         options.Keys.KidMissCooldown = TimeSpan.FromHours(1); // the forged-kid case stays throttled for the whole run
         var wrapped = Microsoft.Extensions.Options.Options.Create(options);
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        _refresher = new KeyRefresher(new MetadataFetcher(_op), wrapped, TimeProvider.System, NullLogger<KeyRefresher>.Instance,
+        _refresher = new KeyRefresher(new MetadataFetcher(new OidcRpHttp(_op)), wrapped, TimeProvider.System, NullLogger<KeyRefresher>.Instance,
             new OidcRpMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         var registry = new OidcProviderRegistry(wrapped);
         _entry = registry.GetRequired("bench");

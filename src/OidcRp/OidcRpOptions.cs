@@ -39,6 +39,19 @@ public sealed class OidcRpOptions
     /// </summary>
     public Action<OidcProviderOptions, OpenIdConnectOptions>? ConfigureHandler { get; set; }
 
+    /// <summary>
+    /// Creates the HTTP handler under all of OidcRp's outbound requests (discovery, JWKS, the token endpoint):
+    /// for a proxy, a client certificate or a test handler. Called once; OidcRp disposes the handler when the
+    /// application stops, and turns off its automatic redirects (OidcRp follows same-origin metadata redirects
+    /// itself). When null, a pooled <see cref="System.Net.Http.SocketsHttpHandler"/> whose connections are renewed
+    /// every two minutes, so DNS changes are seen.
+    /// OidcRp's requests never go through <see cref="System.Net.Http.IHttpClientFactory"/>: app-wide defaults
+    /// (<c>ConfigureHttpClientDefaults</c>, resilience handlers, handler filters) do not apply to them, and none
+    /// is retried. A handler returned here is the app's deliberate choice: whatever it throws ends as a failed
+    /// fetch (reason <c>discovery_other</c> or <c>jwks_other</c>) or a failed code exchange, never an error page.
+    /// </summary>
+    public Func<IServiceProvider, HttpMessageHandler>? HttpHandlerFactory { get; set; }
+
     /// <summary>Returns the scheme name of a provider id.</summary>
     /// <param name="providerId">The provider id.</param>
     public static string SchemeName(string providerId) => SchemePrefix + providerId;

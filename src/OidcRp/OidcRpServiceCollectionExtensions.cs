@@ -66,10 +66,9 @@ public static class OidcRpServiceCollectionExtensions
         services.AddHttpContextAccessor();
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddHttpClient(MetadataFetcher.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => new HttpClientHandler { AllowAutoRedirect = false });
-        services.AddHttpClient(ConfigureProviderSchemes.BackchannelClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => new HttpClientHandler { AllowAutoRedirect = false });
+        // OidcRp's own handler, not IHttpClientFactory: app-wide client defaults (retries, circuit breakers)
+        // must not change how many requests a fetch or a code redemption makes. OidcRpHttp says why.
+        services.TryAddSingleton(sp => OidcRpHttp.Create(sp, sp.GetRequiredService<IOptions<OidcRpOptions>>()));
 
         services.TryAddSingleton<OidcRpMetrics>();
         services.TryAddSingleton<MetadataFetcher>();

@@ -25,6 +25,7 @@ public sealed class TestOp : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Grant> _grants = new();
     private readonly ConcurrentDictionary<string, string> _accessTokens = new();
     private readonly ConcurrentDictionary<string, int> _counts = new();
+    private readonly ConcurrentDictionary<string, (int Status, int Remaining)> _faults = new();
     private WebApplication? _app;
 
     private sealed record Grant(string ClientId, string RedirectUri, string? Nonce, string Challenge, string Subject);
@@ -82,6 +83,15 @@ public sealed class TestOp : IAsyncDisposable
 
     public int Count(string endpoint) => _counts.GetValueOrDefault(endpoint);
 
+    /// <summary>
+    /// The next <paramref name="times"/> requests to <paramref name="endpoint"/> (<c>discovery</c>, <c>jwks</c>,
+    /// <c>token</c>) are answered with <paramref name="status"/> and an empty body; they are still counted.
+    /// </summary>
+    public void FailNext(string endpoint, int status, int times = 1) => _faults[endpoint] = (status, times);
+
+    /// <summary><c>GET /status/{code}</c> answers with that status, counted as <c>status</c> (a target for a control client).</summary>
+    public string StatusUrl(int status) => $"{Issuer}/status/{status}";
+
     /// <summary>This OP as an RP registration under <paramref name="id"/>.</summary>
     public RpProvider As(string id) => new(id, Issuer, ClientId, ClientSecret);
 
@@ -102,6 +112,7 @@ public sealed class TestOp : IAsyncDisposable
         app.MapGet("/userinfo", op.UserInfo);
         app.MapGet("/evil/{**rest}", () => { op.Hit("evil"); return Results.Json(new { keys = Array.Empty<object>() }); });
         app.MapGet("/logout", () => Results.Text("signed out at the OP"));
+        app.MapGet("/status/{code:int}", (int code) => { op.Hit("status"); return Results.StatusCode(code); });
         await app.StartAsync();
         op._app = app;
         op.Issuer = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single().TrimEnd('/');
@@ -132,9 +143,26 @@ public sealed class TestOp : IAsyncDisposable
 
     private void Hit(string endpoint) => _counts.AddOrUpdate(endpoint, 1, (_, n) => n + 1);
 
+    /// <summary>Counts the request and, when a fault is armed for the endpoint, takes one and returns its status.</summary>
+    private IResult? HitOrFault(string endpoint)
+    {
+        Hit(endpoint);
+        while (_faults.TryGetValue(endpoint, out var fault) && fault.Remaining > 0)
+        {
+            if (_faults.TryUpdate(endpoint, (fault.Status, fault.Remaining - 1), fault))
+            {
+                return Results.StatusCode(fault.Status);
+            }
+        }
+        return null;
+    }
+
     private IResult Discovery()
     {
-        Hit("discovery");
+        if (HitOrFault("discovery") is { } fault)
+        {
+            return fault;
+        }
         var document = new Dictionary<string, object>
         {
             ["issuer"] = Issuer,
@@ -154,7 +182,10 @@ public sealed class TestOp : IAsyncDisposable
 
     private async Task<IResult> Jwks(CancellationToken aborted)
     {
-        Hit("jwks");
+        if (HitOrFault("jwks") is { } fault)
+        {
+            return fault;
+        }
         await Task.Delay(Delay, aborted);
         return JwksDown
             ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable)
@@ -202,7 +233,10 @@ public sealed class TestOp : IAsyncDisposable
 
     private async Task<IResult> TokenAsync(HttpRequest request)
     {
-        Hit("token");
+        if (HitOrFault("token") is { } fault)
+        {
+            return fault;
+        }
         await Task.Delay(Delay, request.HttpContext.RequestAborted);
         var form = await request.ReadFormAsync();
         var (clientId, secret) = ClientCredentials(request, form);

@@ -141,9 +141,6 @@ public static class OidcRpReasons
     /// <summary>The provider's metadata has never been loaded.</summary>
     public const string NeverLoaded = "never_loaded";
 
-    /// <summary>A fetch with discovery (or the first one) took longer than <c>FetchTimeout</c>.</summary>
-    public const string FetchTimeout = "fetch_timeout";
-
     /// <summary>Prefix of a discovery-document failure: <c>discovery_{failure}</c>, the failure from <see cref="FetchFailures"/>.</summary>
     public const string DiscoveryPrefix = "discovery_";
 
@@ -220,8 +217,8 @@ public static class OidcRpReasons
     /// <summary>How one fetch of a discovery or JWKS document failed (besides <see cref="HttpStatusFailure"/>); each appears behind <see cref="DiscoveryPrefix"/> or <see cref="JwksPrefix"/>.</summary>
     public static IReadOnlyList<string> FetchFailures { get; } =
     [
-        "timeout", "unreachable", "dns", "connection_refused", "connection_closed", "tls", "invalid_response",
-        "too_large", "redirect_invalid", "redirect_cross_origin", "redirect_loop", "other",
+        "timeout", "too_large", "invalid_json", "dns", "connection_refused", "connection_closed", "invalid_response", "tls",
+        "proxy", "protocol_error", "redirect_invalid", "redirect_cross_origin", "redirect_loop", "other",
     ];
 
     /// <summary>The fetch failure for an HTTP status other than success or a followed redirect: <c>http_{status}</c> (100–599).</summary>

@@ -44,12 +44,10 @@ internal sealed class ConfigureProviderSchemes(
     CallbackAuditor auditor,
     CallbackReplayGuard replayGuard,
     IHttpContextAccessor httpContextAccessor,
-    IHttpClientFactory httpClientFactory,
+    OidcRpHttp http,
     ILoggerFactory loggerFactory)
     : IConfigureNamedOptions<OpenIdConnectOptions>, IPostConfigureOptions<OpenIdConnectOptions>
 {
-    public const string BackchannelClientName = "OidcRp.Backchannel";
-
     public void Configure(OpenIdConnectOptions options) { }
 
     public void Configure(string? name, OpenIdConnectOptions options)
@@ -87,7 +85,8 @@ internal sealed class ConfigureProviderSchemes(
         options.TokenValidationParameters.ValidAudience = provider.ClientId;
         options.TokenValidationParameters.NameClaimType = "name";
         options.TokenValidationParameters.RoleClaimType = "roles";
-        options.Backchannel = httpClientFactory.CreateClient(BackchannelClientName);
+        // OidcRp's own handler: no app-wide retry can POST the same code twice (RFC 6749 §4.1.2: single use).
+        options.Backchannel = http.CreateClient();
         // The token endpoint's answer: same time and size limits as discovery and JWKS (the stock
         // handler buffers the whole response, up to 2 GB by default).
         options.Backchannel.Timeout = refresher.Policy.FetchTimeout;

@@ -53,10 +53,13 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
             }
         }
 
-        var snapshot = entry.Snapshot ?? (await refresher.EnsureLoadedAsync(entry, cancellationToken)).Snapshot;
-        if (snapshot is null)
+        var loaded = entry.Snapshot is { } current ? new RefreshResult(RefreshStatus.NotNeeded, current)
+            : await refresher.EnsureLoadedAsync(entry, cancellationToken);
+        if (loaded.Snapshot is not { } snapshot)
         {
-            return Fail(entry, new SecurityTokenSignatureKeyNotFoundException("No signing keys are loaded."), OidcAuditCategories.JwksUnreachable, entry.Snapshot is null ? OidcRpReasons.NeverLoaded : null, kid);
+            // The reason says why the load failed (discovery_dns, jwks_http_503, …) so an operator can act on it.
+            return Fail(entry, new SecurityTokenSignatureKeyNotFoundException("No signing keys are loaded."), OidcAuditCategories.JwksUnreachable,
+                loaded.ErrorCode ?? OidcRpReasons.NeverLoaded, kid);
         }
 
         // Header and claim rules need no key: a token breaking one never costs a signature check or a fetch.

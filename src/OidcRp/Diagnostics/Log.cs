@@ -31,6 +31,9 @@ internal static partial class Log
     [LoggerMessage(1007, LogLevel.Error, "OidcRp background key refresh failed unexpectedly.")]
     public static partial void BackgroundRefreshError(ILogger logger, Exception exception);
 
+    [LoggerMessage(1008, LogLevel.Debug, "OidcRp provider {ProviderId}: fetch failed with {ErrorCode}; the exception is attached.")]
+    public static partial void FetchException(ILogger logger, string providerId, string errorCode, Exception exception);
+
     [LoggerMessage(1101, LogLevel.Information, "OidcRp provider {ProviderId}: ID token names kid {Kid}, which the cached JWKS lacks.")]
     public static partial void KidMissDetected(ILogger logger, string providerId, string kid);
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OidcRp.Audit;
 using OidcRp.Diagnostics;
 
 namespace OidcRp.Providers;
@@ -180,6 +181,8 @@ internal sealed class KeyRefresher : IDisposable
     {
         var options = entry.Options;
         var previous = entry.Snapshot;
+        // Which document was being fetched when it failed: every reason names it (discovery_*, jwks_*).
+        var hop = OidcRpReasons.DiscoveryPrefix;
         try
         {
             var configuration = previous?.Configuration;
@@ -189,7 +192,7 @@ internal sealed class KeyRefresher : IDisposable
                 var discovery = await _fetcher.GetAsync(options.EffectiveMetadataAddress, _policy.MaxResponseBytes, cancellationToken);
                 if (discovery.ErrorCode is { } fetchError)
                 {
-                    return (null, "discovery_" + fetchError);
+                    return (null, FetchError(entry, hop, fetchError, discovery.Exception));
                 }
                 string? expected;
                 lock (entry.Gate)
@@ -205,10 +208,11 @@ internal sealed class KeyRefresher : IDisposable
                 discoveryFetchedAt = _time.GetUtcNow();
             }
 
+            hop = OidcRpReasons.JwksPrefix;
             var jwks = await _fetcher.GetAsync(new Uri(configuration.JwksUri), _policy.MaxResponseBytes, cancellationToken);
             if (jwks.ErrorCode is { } jwksError)
             {
-                return (null, "jwks_" + jwksError);
+                return (null, FetchError(entry, hop, jwksError, jwks.Exception));
             }
             var (keys, keysError) = MetadataParser.ParseJwks(jwks.Body!, _policy.MaxKeys);
             if (keys is null)
@@ -219,8 +223,24 @@ internal sealed class KeyRefresher : IDisposable
         }
         catch (OperationCanceledException) when (timeoutToken.IsCancellationRequested && !_shutdown.IsCancellationRequested)
         {
-            return (null, includeDiscovery || previous is null ? "fetch_timeout" : "jwks_timeout");
+            return (null, hop + FetchFailures.Timeout);
         }
+        catch (Exception e) when (e is not OperationCanceledException || !_shutdown.IsCancellationRequested)
+        {
+            // Past the fetcher (a key the parser did not expect, a bug): still a failed refresh with its
+            // bookkeeping (backoff, status, health), never an exception on the login that asked for it.
+            return (null, FetchError(entry, hop, FetchFailures.Other, e));
+        }
+    }
+
+    private string FetchError(ProviderEntry entry, string hop, string failure, Exception? exception)
+    {
+        var code = hop + failure;
+        if (exception is not null)
+        {
+            Log.FetchException(_logger, entry.Id, code, exception);
+        }
+        return code;
     }
 
     private ProviderSnapshot Build(Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectConfiguration source,

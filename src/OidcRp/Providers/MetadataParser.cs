@@ -29,10 +29,31 @@ internal static class MetadataParser
         SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.EcdsaSha512,
     ], StringComparer.Ordinal);
 
+    /// <summary>
+    /// Whether the body is JSON at all (a captive portal's HTML, a truncated answer): told apart from JSON of the
+    /// wrong shape (<c>_malformed</c>) here rather than from the wording of IdentityModel's exceptions.
+    /// </summary>
+    private static bool IsWellFormedJson(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Parses and checks a discovery document (OIDC Discovery §3, §4.3).</summary>
     public static (OpenIdConnectConfiguration? Configuration, string? ErrorCode) ParseDiscovery(
         string json, string? expectedIssuer, bool requireHttps)
     {
+        if (!IsWellFormedJson(json))
+        {
+            return (null, OidcRpReasons.DiscoveryPrefix + FetchFailures.InvalidJson);
+        }
         OpenIdConnectConfiguration configuration;
         try
         {
@@ -69,6 +90,10 @@ internal static class MetadataParser
     /// <summary>Parses a JWKS, keeping only usable signing keys (RFC 7517 §4.2 <c>use</c>, RFC 8725 §3.5).</summary>
     public static (ParsedKeys? Keys, string? ErrorCode) ParseJwks(string json, int maxKeys)
     {
+        if (!IsWellFormedJson(json))
+        {
+            return (null, OidcRpReasons.JwksPrefix + FetchFailures.InvalidJson);
+        }
         JsonWebKeySet set;
         try
         {

@@ -202,6 +202,43 @@ public sealed class KeyRefresherTests : IDisposable
         Assert.Equal((1, 1), (_h.Op.DiscoveryRequests, _h.Op.JwksRequests));
     }
 
+    /// <summary>What an app's handler might throw (Polly's BrokenCircuitException, say): not an HttpRequestException.</summary>
+    private sealed class CircuitOpenException() : Exception("circuit open");
+
+    [Fact]
+    public async Task Any_exception_from_a_jwks_fetch_is_a_failed_refresh_with_backoff_and_status()
+    {
+        await _h.LoadAsync();
+        var old = _h.Entry.Snapshot;
+        _h.Op.JwksResponse = () => throw new CircuitOpenException();
+
+        var result = await _h.Refresher.RefreshOnKidMissAsync(_h.Entry, CancellationToken.None);
+        _h.Time.Advance(TimeSpan.FromSeconds(31)); // past the cooldown, inside the doubled one
+        var again = await _h.Refresher.RefreshOnKidMissAsync(_h.Entry, CancellationToken.None);
+
+        Assert.Equal((RefreshStatus.Failed, "jwks_other"), (result.Status, result.ErrorCode));
+        Assert.Same(old, _h.Entry.Snapshot);
+        Assert.Equal((1, "jwks_other"), (_h.Entry.ConsecutiveFailures, _h.Entry.LastErrorCode));
+        Assert.Equal(_h.Time.GetUtcNow() - TimeSpan.FromSeconds(31), _h.Entry.LastFailureAt);
+        Assert.Equal(_h.Entry.LastFailureAt + TimeSpan.FromSeconds(30), _h.Entry.NextRefreshAt);
+        Assert.Equal(RefreshStatus.Throttled, again.Status);
+        Assert.Equal(2, _h.Op.JwksRequests);
+    }
+
+    [Fact]
+    public async Task Any_exception_from_a_first_load_is_a_failed_load_that_backs_off()
+    {
+        _h.Op.DiscoveryResponse = () => throw new CircuitOpenException();
+
+        var first = await _h.Refresher.EnsureLoadedAsync(_h.Entry, CancellationToken.None);
+        var immediate = await _h.Refresher.EnsureLoadedAsync(_h.Entry, CancellationToken.None);
+
+        Assert.Equal((RefreshStatus.Failed, "discovery_other"), (first.Status, first.ErrorCode));
+        Assert.Equal((RefreshStatus.Failed, "discovery_other"), (immediate.Status, immediate.ErrorCode));
+        Assert.NotNull(immediate.RetryAfter);
+        Assert.Equal(1, _h.Op.DiscoveryRequests);
+    }
+
     [Theory]
     [InlineData(0, 30)]
     [InlineData(1, 60)]

@@ -46,7 +46,7 @@ public sealed class MetadataParserTests
 
     [Theory]
     [InlineData("{}", "discovery_issuer_missing")]
-    [InlineData("not json", "discovery_malformed")]
+    [InlineData("not json", "discovery_invalid_json")]
     [InlineData("""{"issuer":"https://op.example","authorization_endpoint":"https://op.example/a","token_endpoint":"http://op.example/t","jwks_uri":"https://op.example/k"}""", "discovery_endpoint_invalid")]
     [InlineData("""{"issuer":"https://op.example","authorization_endpoint":"https://op.example/a","token_endpoint":"https://op.example/t"}""", "discovery_endpoint_invalid")]
     public void Broken_discovery_documents_get_stable_codes(string json, string code)
@@ -86,7 +86,7 @@ public sealed class MetadataParserTests
     [Theory]
     [InlineData("""{"keys":[]}""", "jwks_no_signing_key")]
     [InlineData("""{"keys":[{"kty":"RSA","use":"enc","kid":"e","n":"AQAB","e":"AQAB"}]}""", "jwks_no_signing_key")]
-    [InlineData("[1,2", "jwks_malformed")]
+    [InlineData("[1,2", "jwks_invalid_json")]
     public void Jwks_without_a_usable_signing_key_is_refused(string json, string code)
     {
         var (_, error) = MetadataParser.ParseJwks(json, maxKeys: 32);

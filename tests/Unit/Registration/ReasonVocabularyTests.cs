@@ -87,4 +87,15 @@ public sealed partial class ReasonVocabularyTests
         Assert.Contains("jwks_http_503", OidcRpReasons.All);
         Assert.Contains("discovery_timeout", OidcRpReasons.All);
     }
+
+    [Fact]
+    public void Every_fetch_failure_the_fetcher_names_is_in_the_vocabulary()
+    {
+        var named = typeof(OidcRp.Providers.FetchFailures).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToList();
+
+        Assert.NotEmpty(named);
+        Assert.Empty(named.Except(OidcRpReasons.FetchFailures));
+        Assert.Empty(OidcRpReasons.FetchFailures.Except(named));
+    }
 }

@@ -7,7 +7,6 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using NSubstitute;
 using OidcRp.Callback;
 using OidcRp.Diagnostics;
 using OidcRp.Providers;
@@ -21,6 +20,7 @@ internal sealed class RefresherHarness : IDisposable
 
     private readonly ServiceProvider _metricsServices;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly OidcRpHttp _http;
 
     public RefresherHarness(Action<OidcKeyPolicyOptions>? policy = null, int initialKeys = 1)
     {
@@ -31,13 +31,12 @@ internal sealed class RefresherHarness : IDisposable
         Options.Providers["test"] = new OidcProviderOptions { Id = "test", Authority = Op.Issuer, ClientId = ClientId, ClientSecret = "s3cr3t-value" };
         policy?.Invoke(Options.Keys);
 
-        var factory = Substitute.For<IHttpClientFactory>();
-        factory.CreateClient(Arg.Any<string>()).Returns(_ => new HttpClient(Op, disposeHandler: false));
+        _http = new OidcRpHttp(Op);
         _metricsServices = new ServiceCollection().AddMetrics().BuildServiceProvider();
         _loggerFactory = LoggerFactory.Create(b => b.AddProvider(new FakeLoggerProvider(Logs)).SetMinimumLevel(LogLevel.Trace));
 
         var options = Microsoft.Extensions.Options.Options.Create(Options);
-        Refresher = new KeyRefresher(new MetadataFetcher(factory), options, Time, _loggerFactory.CreateLogger<KeyRefresher>(),
+        Refresher = new KeyRefresher(new MetadataFetcher(_http), options, Time, _loggerFactory.CreateLogger<KeyRefresher>(),
             new OidcRpMetrics(_metricsServices.GetRequiredService<IMeterFactory>()));
         Registry = new OidcProviderRegistry(options);
         Validator = new RecoveringTokenValidator(Refresher, Time, _loggerFactory.CreateLogger<RecoveringTokenValidator>());
@@ -89,6 +88,7 @@ internal sealed class RefresherHarness : IDisposable
     public void Dispose()
     {
         Refresher.Dispose();
+        _http.Dispose();
         _metricsServices.Dispose();
         _loggerFactory.Dispose();
         foreach (var key in Op.Published)
