@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using OidcRp;
 using OidcRp.Admin;
 using OidcRp.Callback;
@@ -76,6 +77,7 @@ public static class OidcRpEndpointRouteBuilderExtensions
         group.MapPost("providers/{id}/refresh", AdminEndpoints.RefreshAsync).WithMetadata(new OidcAdminEndpointMetadata(true));
         group.MapGet("audit", AdminEndpoints.QueryAuditAsync).WithMetadata(new OidcAdminEndpointMetadata(false));
         ((IEndpointConventionBuilder)group).Finally(AdminEndpointGuard.RequireAuthorizationPolicy);
+        endpoints.ServiceProvider.GetService<AdminEndpointSources>()?.Add(endpoints.DataSources);
         return group;
     }
 }
