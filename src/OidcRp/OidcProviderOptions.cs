@@ -48,6 +48,17 @@ public sealed class OidcProviderOptions
     /// <summary>The post-logout redirect path; defaults to <c>/auth/oidc/{id}/signout-callback</c>.</summary>
     public string? SignedOutCallbackPath { get; set; }
 
+    /// <summary>
+    /// Whether this provider may sign users out through OpenID Connect Front-Channel Logout 1.0: a GET to the
+    /// stock handler's <c>RemoteSignOutPath</c> (<c>/signout-oidc</c>, shared by every provider that turns this
+    /// on). Default false: the path is not routed for this provider at all. Turn it on only for a provider whose
+    /// ID tokens carry <c>sid</c> and which sends <c>iss</c> and <c>sid</c> with each logout request
+    /// (frontchannel_logout_session_required): the stock handler compares them with the signed-in ticket's
+    /// claims and skips the <c>sid</c> comparison when the ticket has none, which leaves only the public
+    /// <c>iss</c> between a cross-site GET and the user's session.
+    /// </summary>
+    public bool FrontChannelLogout { get; set; }
+
     /// <summary>Whether discovery, JWKS and provider endpoints must use https. Defaults to true.</summary>
     public bool RequireHttpsMetadata { get; set; } = true;
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using OidcRp;
 using OidcRp.Admin;
 using OidcRp.Callback;
@@ -14,6 +15,35 @@ public static class OidcRpEndpointRouteBuilderExtensions
 {
     /// <summary>The route prefix of every OidcRp endpoint.</summary>
     public const string Prefix = "/auth/oidc";
+
+    /// <summary>
+    /// Provider ids that cannot be used: the literal first segments of the routes below. A provider
+    /// <c>providers</c> would lose its login route to the admin route <c>providers/{id}</c> (literal segments win),
+    /// and its callback <c>/auth/oidc/providers/callback</c> would swallow the admin view of a provider <c>callback</c>.
+    /// </summary>
+    internal static readonly IReadOnlySet<string> ReservedIds =
+        new HashSet<string>(["providers", "audit", "logout"], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Whether <paramref name="path"/> is one of the routes mapped below. Callback paths are answered by the
+    /// authentication middleware before routing, so a callback path equal to a route would hide that route.
+    /// </summary>
+    internal static bool IsRoute(string path)
+    {
+        if (!path.StartsWith(Prefix + "/", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        var s = path[(Prefix.Length + 1)..].TrimEnd('/').Split('/');
+        static bool Is(string segment, string literal) => string.Equals(segment, literal, StringComparison.OrdinalIgnoreCase);
+        return s switch
+        {
+            [var one] => Is(one, "logout") || Is(one, "audit") || Is(one, "providers"),
+            [var first, var second] => Is(first, "providers") || Is(second, "login"),
+            [var first, _, var third] => Is(first, "providers") && Is(third, "refresh"),
+            _ => false,
+        };
+    }
 
     /// <summary>
     /// Maps <c>GET|POST /auth/oidc/{id}/login?returnUrl=</c> (404 for an unknown provider; a non-local
@@ -47,6 +77,7 @@ public static class OidcRpEndpointRouteBuilderExtensions
         group.MapPost("providers/{id}/refresh", AdminEndpoints.RefreshAsync).WithMetadata(new OidcAdminEndpointMetadata(true));
         group.MapGet("audit", AdminEndpoints.QueryAuditAsync).WithMetadata(new OidcAdminEndpointMetadata(false));
         ((IEndpointConventionBuilder)group).Finally(AdminEndpointGuard.RequireAuthorizationPolicy);
+        endpoints.ServiceProvider.GetService<AdminEndpointSources>()?.Add(endpoints.DataSources);
         return group;
     }
 }

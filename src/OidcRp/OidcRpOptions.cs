@@ -21,6 +21,9 @@ public sealed class OidcRpOptions
     /// <summary>The key policy: when and how often discovery and JWKS are fetched.</summary>
     public OidcKeyPolicyOptions Keys { get; set; } = new();
 
+    /// <summary>The admin endpoints' options.</summary>
+    public OidcAdminOptions Admin { get; set; } = new();
+
     /// <summary>
     /// The scheme that signs the user in after a successful callback. When null, the
     /// application's <c>DefaultSignInScheme</c> (or <c>DefaultScheme</c>) is used.

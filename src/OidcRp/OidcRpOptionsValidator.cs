@@ -32,6 +32,10 @@ internal sealed partial class OidcRpOptionsValidator : IValidateOptions<OidcRpOp
             {
                 errors.Add($"{where}: the id must be 1-64 characters of letters, digits, '-' or '_', starting with a letter or digit.");
             }
+            else if (Microsoft.AspNetCore.Builder.OidcRpEndpointRouteBuilderExtensions.ReservedIds.Contains(key))
+            {
+                errors.Add($"{where}: the id '{key}' is reserved: it collides with OidcRp's routes under {Microsoft.AspNetCore.Builder.OidcRpEndpointRouteBuilderExtensions.Prefix}/ (reserved: {string.Join(", ", Microsoft.AspNetCore.Builder.OidcRpEndpointRouteBuilderExtensions.ReservedIds.Order(StringComparer.Ordinal))}).");
+            }
             else if (seen.TryGetValue(key, out var other))
             {
                 errors.Add($"{where}: duplicate provider id; '{other}' differs only in letter case.");

@@ -81,6 +81,7 @@ public static class OidcRpServiceCollectionExtensions
         services.TryAddSingleton<CallbackReplayGuard>();
         services.TryAddSingleton<IOidcProviders, OidcProviders>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BackgroundKeyRefresh>());
+        services.TryAddSingleton<AdminEndpointSources>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AdminEndpointGuard>());
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<AuthenticationOptions>, ConfigureAuthenticationSchemes>());
@@ -95,6 +96,7 @@ public static class OidcRpServiceCollectionExtensions
             services.Replace(ServiceDescriptor.Singleton<IAuthenticationSchemeProvider, OidcRpSchemeProvider>());
         }
         services.TryAddSingleton<CallbackPaths>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CallbackPathGuard>());
         services.TryAddTransient<CallbackDispatcher>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<OpenIdConnectOptions>, ConfigureProviderSchemes>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<OpenIdConnectOptions>, ConfigureProviderSchemes>());

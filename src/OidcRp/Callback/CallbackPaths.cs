@@ -6,8 +6,8 @@ using Microsoft.Extensions.Options;
 namespace OidcRp.Callback;
 
 /// <summary>
-/// Which provider schemes answer which request path (callback, signed-out callback, remote sign-out), in
-/// provider order, built once. A provider's paths come from its <see cref="OidcProviderOptions"/> without
+/// Which provider schemes answer which request path (callback, signed-out callback, and the remote sign-out
+/// path for providers with front-channel logout on), in provider order, built once and checked for conflicts. A provider's paths come from its <see cref="OidcProviderOptions"/> without
 /// building its handler options, so unused providers stay unloaded; where an application hook could change
 /// the handler's paths (<c>ConfigureHandler</c>, or its own configure actions for OpenIdConnectOptions), that
 /// provider's handler options are built here and their paths used.
@@ -23,32 +23,25 @@ internal sealed class CallbackPaths(
     public bool TryGetSchemes(PathString path, [NotNullWhen(true)] out string[]? schemes) =>
         (_map ?? Build()).TryGetValue(path.Value ?? "", out schemes);
 
+    /// <summary>Builds the map now, so that conflicting paths stop the application at start-up (<see cref="CallbackPathGuard"/>).</summary>
+    public void EnsureValid() => _ = _map ?? Build();
+
     private Dictionary<string, string[]> Build()
     {
-        var rp = rpOptions.Value;
-        var schemeNames = rp.Providers.Values.Select(p => OidcRpOptions.SchemeName(p.Id)).ToHashSet(StringComparer.Ordinal);
-        var (hookAll, hooked) = Hooks(schemeNames);
-        hookAll |= rp.ConfigureHandler is not null;
-        var defaultRemoteSignOut = new OpenIdConnectOptions().RemoteSignOutPath;
-
+        var providers = Effective();
+        if (Conflicts(providers) is { Count: > 0 } errors)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(OidcRpOptions), errors);
+        }
         // PathString compares ignoring case, as the stock handler matches its paths.
         var map = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
-        foreach (var provider in rp.Providers.Values)
+        foreach (var p in providers)
         {
-            var scheme = OidcRpOptions.SchemeName(provider.Id);
-            if (hookAll || hooked.Contains(scheme) || provider.ConfigureHandler is not null)
+            Add(map, p.Callback, p.Scheme);
+            Add(map, p.SignedOut, p.Scheme);
+            if (p.RemoteSignOut is { } remote)
             {
-                var o = handlerOptions.Get(scheme);
-                Add(map, o.CallbackPath, scheme);
-                Add(map, o.SignedOutCallbackPath, scheme, o.CallbackPath);
-                Add(map, o.RemoteSignOutPath, scheme, o.CallbackPath, o.SignedOutCallbackPath);
-            }
-            else
-            {
-                PathString callback = provider.EffectiveCallbackPath, signedOut = provider.EffectiveSignedOutCallbackPath;
-                Add(map, callback, scheme);
-                Add(map, signedOut, scheme, callback);
-                Add(map, defaultRemoteSignOut, scheme, callback, signedOut);
+                Add(map, remote, p.Scheme);
             }
         }
         // Read-only once published, so a plain dictionary is safe to share (and quicker to build than a frozen one).
@@ -57,16 +50,92 @@ internal sealed class CallbackPaths(
         return _map;
     }
 
-    /// <summary>Adds <paramref name="scheme"/> under <paramref name="path"/> unless empty or one of its earlier paths (many providers share one path).</summary>
-    private static void Add(Dictionary<string, List<string>> map, PathString path, string scheme, params ReadOnlySpan<PathString> earlier)
+    /// <summary>
+    /// Each provider's paths as its handler will match them. The remote sign-out path only for a provider with
+    /// <see cref="OidcProviderOptions.FrontChannelLogout"/> on: otherwise a cross-site GET to it could sign a
+    /// user out (OidcRpHandler refuses it too, for applications that keep the stock scheme provider).
+    /// </summary>
+    private List<ProviderPaths> Effective()
     {
-        foreach (var other in earlier)
+        var rp = rpOptions.Value;
+        var schemeNames = rp.Providers.Values.Select(p => OidcRpOptions.SchemeName(p.Id)).ToHashSet(StringComparer.Ordinal);
+        var (hookAll, hooked) = Hooks(schemeNames);
+        hookAll |= rp.ConfigureHandler is not null;
+        var defaultRemoteSignOut = new OpenIdConnectOptions().RemoteSignOutPath;
+        var result = new List<ProviderPaths>(rp.Providers.Count);
+        foreach (var provider in rp.Providers.Values)
         {
-            if (other == path)
+            var scheme = OidcRpOptions.SchemeName(provider.Id);
+            if (hookAll || hooked.Contains(scheme) || provider.ConfigureHandler is not null)
             {
-                return;
+                var o = handlerOptions.Get(scheme);
+                result.Add(new(provider.Id, scheme, o.CallbackPath, o.SignedOutCallbackPath,
+                    provider.FrontChannelLogout ? o.RemoteSignOutPath : null, Hooked: true));
+            }
+            else
+            {
+                result.Add(new(provider.Id, scheme, provider.EffectiveCallbackPath, provider.EffectiveSignedOutCallbackPath,
+                    provider.FrontChannelLogout ? defaultRemoteSignOut : null, Hooked: false));
             }
         }
+        return result;
+    }
+
+    /// <summary>
+    /// Every path answers for one provider: the stock handler takes a request on its path whatever the flow,
+    /// so of two providers on one callback path only the first could ever sign in. Exceptions: the remote
+    /// sign-out path, which providers share (the stock handler checks the signed-in ticket, not the scheme).
+    /// Paths compare ignoring case, as <see cref="PathString"/> does. Every conflict is reported at once.
+    /// </summary>
+    internal static List<string> Conflicts(IReadOnlyList<ProviderPaths> providers)
+    {
+        var errors = new List<string>();
+        var owners = new Dictionary<string, (ProviderPaths Provider, string Name)>(StringComparer.OrdinalIgnoreCase);
+        foreach (var p in providers)
+        {
+            foreach (var (name, path) in new[] { ("CallbackPath", p.Callback), ("SignedOutCallbackPath", p.SignedOut) })
+            {
+                if (!path.HasValue)
+                {
+                    continue;
+                }
+                if (Microsoft.AspNetCore.Builder.OidcRpEndpointRouteBuilderExtensions.IsRoute(path.Value!))
+                {
+                    errors.Add($"OidcRp provider '{p.Id}': {name} '{path}'{p.Note} is one of OidcRp's own routes; give it another path.");
+                }
+                else if (owners.TryGetValue(path.Value!, out var owner))
+                {
+                    errors.Add(owner.Provider.Id == p.Id
+                        ? $"OidcRp provider '{p.Id}': CallbackPath and SignedOutCallbackPath are both '{path}'{p.Note}; each needs its own path."
+                        : $"OidcRp providers '{owner.Provider.Id}' and '{p.Id}' both use the path '{path}' ({owner.Provider.Id}: {owner.Name}{owner.Provider.Note}; {p.Id}: {name}{p.Note}); only '{owner.Provider.Id}' would ever answer it. Give each provider its own path.");
+                }
+                else
+                {
+                    owners[path.Value!] = (p, name);
+                }
+            }
+        }
+        foreach (var p in providers)
+        {
+            if (p.RemoteSignOut is not { HasValue: true } remote)
+            {
+                continue;
+            }
+            if (owners.TryGetValue(remote.Value!, out var owner))
+            {
+                errors.Add($"OidcRp provider '{p.Id}': RemoteSignOutPath '{remote}'{p.Note} is provider '{owner.Provider.Id}''s {owner.Name}; give it another path.");
+            }
+            else if (Microsoft.AspNetCore.Builder.OidcRpEndpointRouteBuilderExtensions.IsRoute(remote.Value!))
+            {
+                errors.Add($"OidcRp provider '{p.Id}': RemoteSignOutPath '{remote}'{p.Note} is one of OidcRp's own routes; give it another path.");
+            }
+        }
+        return errors;
+    }
+
+    /// <summary>Adds <paramref name="scheme"/> under <paramref name="path"/> unless empty (many providers share the remote sign-out path).</summary>
+    private static void Add(Dictionary<string, List<string>> map, PathString path, string scheme)
+    {
         if (!path.HasValue)
         {
             return;
@@ -76,6 +145,12 @@ internal sealed class CallbackPaths(
             map[path.Value!] = list = [];
         }
         list.Add(scheme);
+    }
+
+    /// <summary>One provider's paths as its handler matches them; <c>Hooked</c> when an application hook could have moved them.</summary>
+    internal sealed record ProviderPaths(string Id, string Scheme, PathString Callback, PathString SignedOut, PathString? RemoteSignOut, bool Hooked)
+    {
+        public string Note => Hooked ? " (after application hooks)" : "";
     }
 
     /// <summary>

@@ -23,11 +23,13 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor,
             context.HttpContext.Features.Set(feature);
         }
         feature.IdpError = IdpErrorReason(context.ProtocolMessage.Error);
-        if (CheckIssuerParameter(context.ProtocolMessage.GetParameter("iss")) is { } reject)
+        if (await CheckIssuerParameterAsync(context) is { } reject)
         {
             // RFC 9207 §2.4: reject before anything else, in particular before any code is redeemed.
             feature.RejectReason = reject;
-            context.Fail("The authorization response's issuer does not match the provider.");
+            context.Fail(reject == OidcRpReasons.MetadataUnavailable
+                ? "The provider's metadata is unavailable, so the response's issuer cannot be checked."
+                : "The authorization response's issuer does not match the provider.");
             return;
         }
         await base.MessageReceived(context);
@@ -189,13 +191,30 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor,
         await (Inner?.PushAuthorization(context) ?? Task.CompletedTask);
     }
 
-    private string? CheckIssuerParameter(string? iss)
+    private async Task<string?> CheckIssuerParameterAsync(MessageReceivedContext context)
     {
         var snapshot = entry.Snapshot;
         if (snapshot is null)
         {
-            return null; // nothing to compare with; the handler fails later when metadata is unavailable
+            // RFC 9207 applies whether or not this instance has loaded the provider yet (a restart between the
+            // challenge and the callback, another instance, WarmUp off): load it first. The configuration
+            // manager is always the registry's (ConfigureProviderSchemes enforces it), so this is the refresher's
+            // single-flight load; this request only waits on it, on its own cancellation.
+            try
+            {
+                await context.Options.ConfigurationManager!.GetConfigurationAsync(context.HttpContext.RequestAborted);
+            }
+            catch (ProviderUnavailableException)
+            {
+                return OidcRpReasons.MetadataUnavailable; // nothing to compare with: refuse before any code is redeemed
+            }
+            snapshot = entry.Snapshot;
+            if (snapshot is null)
+            {
+                return OidcRpReasons.MetadataUnavailable;
+            }
         }
+        var iss = context.ProtocolMessage.GetParameter("iss");
         if (iss is not null)
         {
             // RFC 9207 §2.4: simple string comparison with the issuer of the provider the flow is for.

@@ -16,7 +16,8 @@ namespace OidcRp.Callback;
 /// parameters (RFC 6749 §4.1.2, RFC 9207, OIDC Core §3.1.2.5), each at most once: anything beyond
 /// the limits below is refused before state is unprotected or a code is redeemed.
 /// </summary>
-internal sealed class OidcRpHandler(IOptionsMonitor<OpenIdConnectOptions> options, ILoggerFactory logger, HtmlEncoder htmlEncoder, UrlEncoder encoder)
+internal sealed class OidcRpHandler(IOptionsMonitor<OpenIdConnectOptions> options, ILoggerFactory logger, HtmlEncoder htmlEncoder, UrlEncoder encoder,
+    Providers.OidcProviderRegistry registry)
     : OpenIdConnectHandler(options, new StockCategory(logger), htmlEncoder, encoder)
 {
     /// <summary>A whole form_post body.</summary>
@@ -51,6 +52,18 @@ internal sealed class OidcRpHandler(IOptionsMonitor<OpenIdConnectOptions> option
         Context.Features.Set(new OidcCallbackFeature(id) { StateHash = state is { Length: > 0 } ? CallbackReplayGuard.Hash(state) : null });
         return await base.HandleRemoteAuthenticateAsync();
     }
+
+    /// <summary>
+    /// Front-channel logout (OpenID Connect Front-Channel Logout 1.0) only for a provider that turned it on:
+    /// the stock handler would otherwise sign the user out on any GET to its remote sign-out path that names
+    /// the (public) issuer, when the ID token carried no <c>sid</c>. CallbackPaths does not route the path for
+    /// such a provider; this covers applications that keep the stock scheme provider, which asks every handler.
+    /// </summary>
+    protected override Task<bool> HandleRemoteSignOutAsync() =>
+        Scheme.Name.StartsWith(OidcRpOptions.SchemePrefix, StringComparison.Ordinal)
+            && registry.Find(Scheme.Name[OidcRpOptions.SchemePrefix.Length..]) is { Options.FrontChannelLogout: true }
+            ? base.HandleRemoteSignOutAsync()
+            : Task.FromResult(false);
 
     /// <summary>A reason when the response breaks a limit; else null and the response's (single) state value.</summary>
     private async Task<(string? Reason, string? State)> CheckAsync()
