@@ -94,6 +94,9 @@ public sealed class RpApp : IAsyncDisposable
         return rp;
     }
 
+    /// <summary>Writes the rows of every open aggregation window now (as a closing window or host stop would).</summary>
+    public Task FlushAuditAsync() => Services.GetRequiredService<OidcRp.Audit.AuditWriter>().FlushAllAsync(close: false);
+
     public BrowserClient Browser(string username = "alice", string? password = null) =>
         new(BaseUrl) { Username = username, Password = password ?? username + "-password" };
 

@@ -8,7 +8,7 @@ namespace OidcRp.Audit;
 /// runs before any <see cref="IHostedLifecycleService.StoppedAsync"/>, so a durable store that flushes there
 /// (the SQL store does) still receives these rows.
 /// </summary>
-internal sealed class AuditAggregationFlush(AuditWriter writer, TimeProvider time) : IHostedService, IAsyncDisposable
+internal sealed class AuditAggregationFlush(AuditWriter writer, TimeProvider time) : IHostedService, IDisposable
 {
     private ITimer? _timer;
     private int _flushing;
@@ -25,19 +25,11 @@ internal sealed class AuditAggregationFlush(AuditWriter writer, TimeProvider tim
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await DisposeTimerAsync();
-        await writer.CloseAsync();
+        Dispose();
+        await writer.FlushAllAsync(close: true);
     }
 
-    public ValueTask DisposeAsync() => DisposeTimerAsync();
-
-    private async ValueTask DisposeTimerAsync()
-    {
-        if (Interlocked.Exchange(ref _timer, null) is { } timer)
-        {
-            await timer.DisposeAsync();
-        }
-    }
+    public void Dispose() => Interlocked.Exchange(ref _timer, null)?.Dispose();
 
     private async Task TickAsync()
     {

@@ -5,7 +5,7 @@ namespace OidcRp.Audit;
 /// (provider, category, reason, outcome, source). The first event of a key opens a window and is written at once
 /// (count 1), so an alert fires without waiting; the events after it in the window are counted into one row,
 /// written when the window closes (<see cref="TakeDue"/>), when the bound on open windows closes it early, or at
-/// host stop (<see cref="Close"/>). Nothing is counted away: the counts of the rows written always add up to the
+/// host stop (<see cref="TakeAll"/>). Nothing is counted away: the counts of the rows written always add up to the
 /// events offered. Memory is bounded by <c>maxOpen</c> windows, each holding one sample row.
 /// Thread-safe; does no I/O: the caller writes the rows it is handed.
 /// </summary>
@@ -74,12 +74,12 @@ internal sealed class AuditAggregator(TimeSpan window, int maxOpen)
         }
     }
 
-    /// <summary>At host stop: adds the rows of every open window, and aggregates nothing from now on.</summary>
-    public void Close(List<OidcAuditRecord> write)
+    /// <summary>Adds the rows of every open window now; with <paramref name="close"/> (host stop), aggregates nothing from then on.</summary>
+    public void TakeAll(List<OidcAuditRecord> write, bool close)
     {
         lock (_gate)
         {
-            _closed = true;
+            _closed |= close;
             while (_byAge.First is { } oldest)
             {
                 Emit(oldest, write);

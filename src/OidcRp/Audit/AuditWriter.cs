@@ -58,11 +58,11 @@ internal sealed class AuditWriter(IOidcAuditSink sink, TimeProvider time, OidcRp
         return WriteRowsAsync(rows);
     }
 
-    /// <summary>At host stop: writes every open window's row; from then on every row is written on its own.</summary>
-    public Task CloseAsync()
+    /// <summary>Writes every open window's row now; with <paramref name="close"/> (host stop), every later row is written on its own.</summary>
+    public Task FlushAllAsync(bool close)
     {
         var rows = new List<OidcAuditRecord>();
-        _aggregator.Close(rows);
+        _aggregator.TakeAll(rows, close);
         return WriteRowsAsync(rows);
     }
 

@@ -61,7 +61,7 @@ internal sealed class AuditSpillSegments
         }
         foreach (var file in Directory.EnumerateFiles(directory, prefix + "*"))
         {
-            if (long.TryParse(System.IO.Path.GetFileName(file).AsSpan(prefix.Length), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
+            if (System.IO.Path.GetFileName(file).Length > prefix.Length && long.TryParse(System.IO.Path.GetFileName(file).AsSpan(prefix.Length), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
             {
                 found.Add(new Segment(file, number));
             }
