@@ -137,5 +137,40 @@ public sealed class AuditSpillSegmentsTests : IDisposable
             Microsoft.Extensions.Logging.Abstractions.NullLogger<SqlAuditStore>.Instance));
     }
 
+    [Fact]
+    public async Task With_the_database_away_requests_only_enqueue_and_a_shutdown_keeps_every_row_in_order_on_disk()
+    {
+        var store = new SqlAuditStore(new DownDataSource(), SqlAuditDialect.Sqlite, Options.Create(new OidcAuditStoreOptions
+        {
+            SpillPath = BasePath,
+            BufferCapacity = 10,
+            ShutdownTimeout = TimeSpan.FromMilliseconds(200),
+            MaxRetryDelay = TimeSpan.FromMilliseconds(20),
+        }), TimeProvider.System, new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<SqlAuditStore>.Instance);
+        await store.StartAsync(CancellationToken.None);
+        var rows = Rows(0, 20);
+
+        var writes = rows.Select(r => store.WriteAsync(r, CancellationToken.None)).ToList();
+
+        // Buffer and spill queue (10 each) hold them all: no request waited, none touched the disk.
+        Assert.All(writes, w => Assert.True(w.IsCompletedSuccessfully));
+        await store.FlushAndStopAsync(CancellationToken.None); // the writer's batch and the buffer go in front of the spilled rows
+        await store.DisposeAsync();
+
+        Assert.Equal((0L, 20L, 0L), (store.Statistics.Written, store.Statistics.Spilled, store.Statistics.Failed));
+        var left = new AuditSpillSegments(BasePath, long.MaxValue);
+        left.Open();
+        Assert.Equal(rows.Select(r => r.Subject), DrainAll(left, 7).Select(r => r.Subject));
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    /// <summary>A database that is never there.</summary>
+    private sealed class DownDataSource : System.Data.Common.DbDataSource
+    {
+        public override string ConnectionString => "";
+
+        protected override System.Data.Common.DbConnection CreateDbConnection() => throw new InvalidOperationException("database down");
+    }
 }
