@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using OidcRp.Audit;
 
 namespace OidcRp;
 
@@ -23,6 +24,9 @@ public sealed class OidcRpOptions
 
     /// <summary>The admin endpoints' options.</summary>
     public OidcAdminOptions Admin { get; set; } = new();
+
+    /// <summary>How audit rows of floods (denied admin calls, forged callbacks) are aggregated.</summary>
+    public OidcAuditOptions Audit { get; set; } = new();
 
     /// <summary>
     /// The scheme that signs the user in after a successful callback. When null, the

@@ -74,6 +74,16 @@ internal sealed partial class OidcRpOptionsValidator : IValidateOptions<OidcRpOp
         {
             errors.Add("OidcRp:Keys:MaxKeys must be positive.");
         }
+        var audit = options.Audit;
+        if (audit.AggregationWindow != TimeSpan.Zero
+            && (audit.AggregationWindow < TimeSpan.FromSeconds(1) || audit.AggregationWindow > TimeSpan.FromHours(1)))
+        {
+            errors.Add("OidcRp:Audit:AggregationWindow must be 00:00:00 (off) or between 1 second and 1 hour.");
+        }
+        if (audit.MaxOpenAggregates is < 1 or > 1_000_000)
+        {
+            errors.Add("OidcRp:Audit:MaxOpenAggregates must be between 1 and 1,000,000.");
+        }
         if (options.ErrorPath is { } errorPath && !ReturnUrls.IsLocal(errorPath))
         {
             errors.Add("OidcRp:ErrorPath must be a local path starting with '/'.");

@@ -82,6 +82,7 @@ public static class OidcRpServiceCollectionExtensions
         services.TryAddSingleton<IOidcProviders, OidcProviders>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BackgroundKeyRefresh>());
         services.TryAddSingleton<AdminEndpointSources>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AuditAggregationFlush>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AdminEndpointGuard>());
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<AuthenticationOptions>, ConfigureAuthenticationSchemes>());

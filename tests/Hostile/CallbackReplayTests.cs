@@ -96,6 +96,7 @@ public sealed class CallbackReplayTests(ITestOutputHelper output) : OneProviderT
             statuses.Add(response.StatusCode);
         }
         clock.Stop();
+        await Rp.FlushAuditAsync(); // replays are flood-shaped: the first is its own row, the rest one counted row
 
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.BadRequest, s));
         Assert.Equal(1, Op.Count("token"));
@@ -103,7 +104,8 @@ public sealed class CallbackReplayTests(ITestOutputHelper output) : OneProviderT
         Assert.Equal(1, before);
         var failures = Rp.Audit.Rows.Where(r => r.Outcome == OidcAuditOutcomes.Failure).ToList();
         Assert.All(failures, r => Assert.Equal((OidcAuditCategories.CallbackRejected, OidcRpReasons.StateReplayed), (r.Category, r.Reason)));
-        Assert.Equal(Flood, failures.Count);
+        Assert.Equal(Flood, failures.Sum(r => r.Count));
+        Assert.InRange(failures.Count, 1, 2);
         output.WriteLine($"{Flood} replays of one state: {clock.Elapsed.TotalMilliseconds / Flood:F2} ms per callback, "
             + $"{Op.Count("token")} token request(s), guard entries {guard.Count}, audit rows {failures.Count}");
     }

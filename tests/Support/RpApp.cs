@@ -95,6 +95,12 @@ public sealed class RpApp : IAsyncDisposable
         return rp;
     }
 
+    /// <summary>Writes the rows of every open aggregation window now (as a closing window or host stop would).</summary>
+    public Task FlushAuditAsync() => Services.GetRequiredService<OidcRp.Audit.AuditWriter>().FlushAllAsync(close: false);
+
+    /// <summary>Stops the host (hosted services' stop runs: the audit aggregation writes its open windows).</summary>
+    public Task StopAsync() => _app!.StopAsync();
+
     public BrowserClient Browser(string username = "alice", string? password = null) =>
         new(BaseUrl) { Username = username, Password = password ?? username + "-password" };
 

@@ -1,19 +1,27 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OidcRp.Diagnostics;
 
 namespace OidcRp.Audit;
 
 /// <summary>
-/// Fills in what every row carries (id, time, client, trace) and hands it to the sink. A sink failure
-/// is logged and counted, never thrown: an audit outage must not fail a login.
+/// Fills in what every row carries (id, time, client, trace), folds floods into counted rows
+/// (<see cref="AuditAggregator"/>) and hands the rows to the sink. A sink failure is logged and counted,
+/// never thrown: an audit outage must not fail a login.
 /// </summary>
-internal sealed class AuditWriter(IOidcAuditSink sink, TimeProvider time, OidcRpMetrics metrics, ILogger<AuditWriter> logger)
+internal sealed class AuditWriter(IOidcAuditSink sink, TimeProvider time, OidcRpMetrics metrics, IOptions<OidcRpOptions> options,
+    ILogger<AuditWriter> logger)
 {
+    private readonly AuditAggregator _aggregator = new(options.Value.Audit.AggregationWindow, options.Value.Audit.MaxOpenAggregates);
+
+    internal TimeSpan Window => options.Value.Audit.AggregationWindow;
+
     public async Task WriteAsync(HttpContext? context, OidcAuditRecordDraft draft)
     {
         var now = time.GetUtcNow();
+        var address = context?.Connection.RemoteIpAddress;
         var record = new OidcAuditRecord
         {
             Id = Guid.CreateVersion7(now),
@@ -29,24 +37,50 @@ internal sealed class AuditWriter(IOidcAuditSink sink, TimeProvider time, OidcRp
             Actor = AuditText.Clean(draft.Actor, AuditText.MaxShort),
             KidsBefore = draft.KidsBefore?.Select(k => AuditText.Clean(k, AuditText.MaxKid)!).ToList(),
             KidsAfter = draft.KidsAfter?.Select(k => AuditText.Clean(k, AuditText.MaxKid)!).ToList(),
-            ClientIp = context?.Connection.RemoteIpAddress?.ToString(),
+            ClientIp = address?.ToString(),
             UserAgent = AuditText.Clean(context?.Request.Headers.UserAgent.ToString(), AuditText.MaxUserAgent) is { Length: > 0 } ua ? ua : null,
             TraceId = Activity.Current?.TraceId.ToString() ?? context?.TraceIdentifier,
         };
         if (draft.Category is not (OidcAuditCategories.AdminRefresh or OidcAuditCategories.AdminAccess))
         {
-            metrics.Login(record.ProviderId, record.Category, record.Outcome);
+            metrics.Login(record.ProviderId, record.Category, record.Outcome); // every event, aggregated or not
         }
-        try
+        var rows = new List<OidcAuditRecord>(2);
+        _aggregator.Offer(record, AuditFloodRules.Source(address), rows);
+        await WriteRowsAsync(rows);
+    }
+
+    /// <summary>Writes the aggregate rows of the windows that have closed (called by a timer).</summary>
+    public Task FlushDueAsync()
+    {
+        var rows = new List<OidcAuditRecord>();
+        _aggregator.TakeDue(time.GetUtcNow(), rows);
+        return WriteRowsAsync(rows);
+    }
+
+    /// <summary>Writes every open window's row now; with <paramref name="close"/> (host stop), every later row is written on its own.</summary>
+    public Task FlushAllAsync(bool close)
+    {
+        var rows = new List<OidcAuditRecord>();
+        _aggregator.TakeAll(rows, close);
+        return WriteRowsAsync(rows);
+    }
+
+    private async Task WriteRowsAsync(List<OidcAuditRecord> rows)
+    {
+        foreach (var row in rows)
         {
-            await sink.WriteAsync(record, CancellationToken.None);
-        }
+            try
+            {
+                await sink.WriteAsync(row, CancellationToken.None);
+            }
 #pragma warning disable CA1031 // by design: the audit sink must never fail the caller
-        catch (Exception e)
+            catch (Exception e)
 #pragma warning restore CA1031
-        {
-            metrics.AuditWriteFailed(record.Category);
-            Log.AuditWriteFailed(logger, record.Category, e);
+            {
+                metrics.AuditWriteFailed(row.Category);
+                Log.AuditWriteFailed(logger, row.Category, e);
+            }
         }
     }
 }

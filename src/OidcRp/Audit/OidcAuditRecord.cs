@@ -53,4 +53,13 @@ public sealed record OidcAuditRecord
 
     /// <summary>Signing key ids after an admin refresh.</summary>
     public IReadOnlyList<string>? KidsAfter { get; init; }
+
+    /// <summary>
+    /// How many events this row stands for (default 1). Above 1 only on an aggregate row: denied admin
+    /// calls and forgery-shaped callback failures from one source are counted into one row per window
+    /// (<see cref="OidcAuditOptions.AggregationWindow"/>). Such a row's <see cref="Timestamp"/> is the first
+    /// event it counts, its <see cref="ClientIp"/> is the source (an IPv4 address or an IPv6 /64), and its
+    /// kid, user agent, trace id and actor are those of that first event, as a sample.
+    /// </summary>
+    public int Count { get; init; } = 1;
 }

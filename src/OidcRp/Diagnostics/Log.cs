@@ -49,8 +49,8 @@ internal static partial class Log
     [LoggerMessage(1105, LogLevel.Warning, "OidcRp provider {ProviderId}: sign-in could not start, metadata unavailable ({ErrorCode}).")]
     public static partial void ChallengeUnavailable(ILogger logger, string providerId, string errorCode);
 
-    [LoggerMessage(1201, LogLevel.Information, "OidcRp audit {Category} {Outcome} provider={ProviderId} reason={Reason} kid={Kid} refreshed={KeysRefreshed} sub={Subject} actor={Actor} trace={TraceId}")]
-    public static partial void AuditRow(ILogger logger, string category, string outcome, string providerId, string? reason, string? kid, bool keysRefreshed, string? subject, string? actor, string? traceId);
+    [LoggerMessage(1201, LogLevel.Information, "OidcRp audit {Category} {Outcome} provider={ProviderId} reason={Reason} kid={Kid} refreshed={KeysRefreshed} sub={Subject} actor={Actor} trace={TraceId} count={Count}")]
+    public static partial void AuditRow(ILogger logger, string category, string outcome, string providerId, string? reason, string? kid, bool keysRefreshed, string? subject, string? actor, string? traceId, int count);
 
     [LoggerMessage(1202, LogLevel.Error, "OidcRp could not write an audit row of category {Category}; the sign-in is not affected.")]
     public static partial void AuditWriteFailed(ILogger logger, string category, Exception exception);

@@ -68,6 +68,7 @@ public sealed class AuditStoreTests(Databases databases)
             Actor = i >= 7 ? "alpha:admin" : null,
             KidsBefore = i >= 7 ? ["k1"] : null,
             KidsAfter = i >= 7 ? ["k1", "k2"] : null,
+            Count = i + 1,
         }).ToList();
 
         foreach (var row in written)
@@ -189,7 +190,7 @@ public sealed class AuditStoreTests(Databases databases)
     public async Task Graceful_shutdown_with_a_full_buffer_writes_every_row(string kind)
     {
         await using var db = await databases.CreateAsync(kind);
-        var spill = Path.Combine(databases.Root, $"spill-{Guid.NewGuid():N}.jsonl");
+        var spill = databases.SpillPath();
         var store = NewStore(db, o => { o.BufferCapacity = 500; o.BatchSize = 50; o.SpillPath = spill; });
         await store.StartAsync(CancellationToken.None);
         var start = DateTimeOffset.UtcNow;
@@ -206,8 +207,32 @@ public sealed class AuditStoreTests(Databases databases)
         Assert.True(before.Spilled > 0, $"the buffer never filled: {before}");
         Assert.Equal(3000, await db.ScalarAsync("SELECT COUNT(*) FROM oidcrp_audit"));
         Assert.Equal(3000, await db.ScalarAsync("SELECT COUNT(DISTINCT id) FROM oidcrp_audit"));
-        Assert.False(File.Exists(spill));
+        Assert.Empty(Databases.SpillSegments(spill));
         Assert.Equal((3000L, 0L), (store.Statistics.Written, store.Statistics.Failed));
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases.Kinds), MemberType = typeof(Databases))]
+    public async Task A_version_1_table_gains_the_count_column_and_its_rows_count_one(string kind)
+    {
+        await using var db = await databases.CreateAsync(kind);
+        var v1 = db.Dialect.Migrations.Single(m => m.Version == 1).Statements;
+        var bigInt = kind == "sqlite" ? "INTEGER" : "BIGINT";
+        foreach (var sql in v1.Prepend($"CREATE TABLE oidcrp_audit_schema (version INTEGER NOT NULL PRIMARY KEY, applied_at {bigInt} NOT NULL)")
+            .Append("INSERT INTO oidcrp_audit_schema (version, applied_at) VALUES (1, 0)")
+            .Append("INSERT INTO oidcrp_audit (id, ts, provider_id, category, outcome, keys_refreshed) VALUES ('0190a1b2c3d4e5f60718293a4b5c6d7e', 1, 'alpha', 'login_succeeded', 'success', 0)"))
+        {
+            await db.ScalarAsync(sql);
+        }
+        await using var store = NewStore(db);
+        await store.StartAsync(CancellationToken.None);
+        await store.WriteAsync(Row(DateTimeOffset.UtcNow, category: OidcAuditCategories.CallbackRejected, outcome: OidcAuditOutcomes.Failure) with { Count = 499 },
+            CancellationToken.None);
+        await WaitForWrittenAsync(store, 1);
+
+        var rows = await store.QueryAsync(new OidcAuditQuery(), CancellationToken.None);
+        Assert.Equal([499, 1], rows.Select(r => r.Count));
+        Assert.Equal(2, await db.ScalarAsync("SELECT MAX(version) FROM oidcrp_audit_schema"));
     }
 
     [Fact]
@@ -226,13 +251,15 @@ public sealed class AuditStoreTests(Databases databases)
         await WaitForWrittenAsync(second, 500);
 
         Assert.Equal(1000, await db.ScalarAsync("SELECT COUNT(*) FROM oidcrp_audit"));
-        Assert.Equal(1, await db.ScalarAsync("SELECT COUNT(*) FROM oidcrp_audit_schema"));
+        // One row per migration step, however many instances ran it.
+        Assert.Equal(2, await db.ScalarAsync("SELECT COUNT(*) FROM oidcrp_audit_schema"));
+        Assert.Equal(2, await db.ScalarAsync("SELECT COUNT(DISTINCT version) FROM oidcrp_audit_schema"));
         Assert.Equal(500, (await first.QueryAsync(new OidcAuditQuery { ProviderId = "beta", Limit = 500 }, CancellationToken.None)).Count);
     }
 
     private static object Comparable(OidcAuditRecord r) => new
     {
         r.Id, r.Timestamp, r.ProviderId, r.Category, r.Outcome, r.Reason, r.Kid, r.KeysRefreshed, r.RefreshDuration, r.Subject, r.ClientIp,
-        r.UserAgent, r.TraceId, r.Actor, Before = string.Join(",", r.KidsBefore ?? []), After = string.Join(",", r.KidsAfter ?? []),
+        r.UserAgent, r.TraceId, r.Actor, Before = string.Join(",", r.KidsBefore ?? []), After = string.Join(",", r.KidsAfter ?? []), r.Count,
     };
 }

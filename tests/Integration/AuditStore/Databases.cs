@@ -37,6 +37,13 @@ public sealed class Databases : IAsyncLifetime
 
     public async Task InitializeAsync() => _postgres = await PostgresServer.StartAsync();
 
+    /// <summary>A spill path in a directory of its own that does not exist yet: the store creates it owner-only.</summary>
+    public string SpillPath() => Path.Combine(Root, $"spill-{Guid.NewGuid():N}", "audit-spill.jsonl");
+
+    /// <summary>The spill segments (and any single spill file) still on disk.</summary>
+    public static string[] SpillSegments(string spillPath) =>
+        Directory.Exists(Path.GetDirectoryName(spillPath)) ? Directory.GetFiles(Path.GetDirectoryName(spillPath)!, Path.GetFileName(spillPath) + "*") : [];
+
     public Task StartPostgresAsync() => _postgres.StartAgainAsync();
 
     public Task StopPostgresAsync() => _postgres.StopAsync();

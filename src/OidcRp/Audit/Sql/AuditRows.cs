@@ -10,7 +10,7 @@ namespace OidcRp.Audit.Sql;
 internal static class AuditRows
 {
     internal const string Columns =
-        "id, ts, provider_id, category, outcome, reason, kid, keys_refreshed, refresh_ms, subject, client_ip, user_agent, trace_id, actor, kids_before, kids_after";
+        "id, ts, provider_id, category, outcome, reason, kid, keys_refreshed, refresh_ms, subject, client_ip, user_agent, trace_id, actor, kids_before, kids_after, event_count";
 
     /// <summary>One batch in one transaction, idempotent: a retried batch or a replayed spill file never writes a row twice.</summary>
     internal static async Task InsertAsync(DbDataSource dataSource, List<OidcAuditRecord> rows, CancellationToken cancellationToken)
@@ -24,7 +24,7 @@ internal static class AuditRows
         {
             var r = rows[i];
             sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture,
-                $"(@id{i}, @ts{i}, @pr{i}, @ca{i}, @ou{i}, @re{i}, @ki{i}, @kr{i}, @rm{i}, @su{i}, @ip{i}, @ua{i}, @tr{i}, @ac{i}, @kb{i}, @ka{i})");
+                $"(@id{i}, @ts{i}, @pr{i}, @ca{i}, @ou{i}, @re{i}, @ki{i}, @kr{i}, @rm{i}, @su{i}, @ip{i}, @ua{i}, @tr{i}, @ac{i}, @kb{i}, @ka{i}, @ct{i})");
             Add(command, $"@id{i}", Key(r.Id));
             Add(command, $"@ts{i}", ToMicros(r.Timestamp));
             Add(command, $"@pr{i}", r.ProviderId);
@@ -41,6 +41,7 @@ internal static class AuditRows
             Add(command, $"@ac{i}", r.Actor);
             Add(command, $"@kb{i}", r.KidsBefore is null ? null : JsonSerializer.Serialize(r.KidsBefore, AuditJson.Options));
             Add(command, $"@ka{i}", r.KidsAfter is null ? null : JsonSerializer.Serialize(r.KidsAfter, AuditJson.Options));
+            Add(command, $"@ct{i}", r.Count);
         }
         // A retried batch or a replayed spill file never writes a row twice.
         sql.Append(" ON CONFLICT (id) DO NOTHING");
@@ -81,6 +82,7 @@ internal static class AuditRows
             Actor = Text(13),
             KidsBefore = Kids(14),
             KidsAfter = Kids(15),
+            Count = Convert.ToInt32(reader.GetValue(16), CultureInfo.InvariantCulture),
         };
     }
 
@@ -99,6 +101,7 @@ internal static class AuditRows
         Actor = AuditText.Clean(r.Actor, AuditText.MaxShort),
         KidsBefore = r.KidsBefore?.Take(64).Select(k => AuditText.Clean(k, AuditText.MaxKid)!).ToList(),
         KidsAfter = r.KidsAfter?.Take(64).Select(k => AuditText.Clean(k, AuditText.MaxKid)!).ToList(),
+        Count = Math.Max(1, r.Count), // a row stands for at least its own event
     };
 
     internal static async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken)

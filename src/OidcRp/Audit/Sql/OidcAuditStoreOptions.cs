@@ -1,22 +1,27 @@
-using Microsoft.Extensions.Options;
-
 namespace OidcRp.Audit.Sql;
 
 /// <summary>How the SQL audit store buffers, spills, retries and prunes.</summary>
 public sealed class OidcAuditStoreOptions
 {
-    /// <summary>Rows held in memory for the background writer (default 10,000). When full, rows go to the spill file.</summary>
+    /// <summary>
+    /// Rows held in memory for the background writer (default 10,000). When full, rows go to the spill
+    /// through a second in-memory queue of the same size, written to disk by a background task; a request
+    /// finding that queue full too waits for room, so memory stays bounded and no request writes to disk.
+    /// </summary>
     public int BufferCapacity { get; set; } = 10_000;
 
     /// <summary>Rows written per transaction (default 200).</summary>
     public int BatchSize { get; set; } = 200;
 
     /// <summary>
-    /// A local file that keeps rows while the database is unreachable and the buffer is full, and the
-    /// rows still unwritten at shutdown; written to the database, in order, when it is back. Null turns
-    /// spilling off (rows beyond the buffer are then dropped and counted as failed). Default:
-    /// <c>{LocalApplicationData}/oidcrp/{ApplicationName}/audit-spill.jsonl</c>, created owner-only. One
-    /// spill file serves one running instance: give instances sharing a host their own path.
+    /// Where rows are kept on local disk while the database is unreachable and the buffer is full, and the
+    /// rows still unwritten at shutdown; written to the database, in order, when it is back. Rows go to
+    /// numbered segment files beside this path (<c>{SpillPath}.{number}</c>), each deleted once its rows are
+    /// stored. Null turns spilling off (rows beyond the buffer are then dropped and counted as failed). Default:
+    /// <c>{LocalApplicationData}/oidcrp/{ApplicationName}/audit-spill.jsonl</c>. The directory must be private
+    /// (no group or other permission bits on Unix) and not a symbolic link: start-up fails otherwise; when
+    /// missing it is created owner-only. One spill path serves one running instance: give instances sharing a
+    /// host their own.
     /// </summary>
     public string? SpillPath { get; set; } = DefaultSpillPath;
 
@@ -31,7 +36,10 @@ public sealed class OidcAuditStoreOptions
         return Path.Combine(root.Length > 0 ? root : AppContext.BaseDirectory, "oidcrp", name, "audit-spill.jsonl");
     }
 
-    /// <summary>The spill file's size cap (default 256 MiB); rows beyond it are dropped and counted as failed.</summary>
+    /// <summary>
+    /// The cap on spilled rows not yet stored in the database (default 256 MiB); rows beyond it are dropped and
+    /// counted as failed. Rows already stored do not count: their segments are deleted.
+    /// </summary>
     public long MaxSpillBytes { get; set; } = 256L * 1024 * 1024;
 
     /// <summary>The longest pause between two attempts to reach an unreachable database (default 5 s).</summary>
@@ -48,22 +56,4 @@ public sealed class OidcAuditStoreOptions
 
     /// <summary>Rows deleted per retention statement (default 1,000), so pruning never holds long locks.</summary>
     public int PruneBatchSize { get; set; } = 1_000;
-
-    /// <summary>Every problem at once, as OidcRp's own options validation does.</summary>
-    internal void Validate()
-    {
-        var errors = new List<string>();
-        if (BufferCapacity < 1) errors.Add("BufferCapacity must be at least 1");
-        if (BatchSize is < 1 or > 1000) errors.Add("BatchSize must be between 1 and 1000");
-        if (MaxSpillBytes < 1) errors.Add("MaxSpillBytes must be positive");
-        if (MaxRetryDelay <= TimeSpan.Zero) errors.Add("MaxRetryDelay must be positive");
-        if (ShutdownTimeout <= TimeSpan.Zero) errors.Add("ShutdownTimeout must be positive");
-        if (MaxAge is { } age && age <= TimeSpan.Zero) errors.Add("MaxAge must be positive when set");
-        if (PruneInterval <= TimeSpan.Zero) errors.Add("PruneInterval must be positive");
-        if (PruneBatchSize < 1) errors.Add("PruneBatchSize must be at least 1");
-        if (errors.Count > 0)
-        {
-            throw new OptionsValidationException(nameof(OidcAuditStoreOptions), typeof(OidcAuditStoreOptions), errors);
-        }
-    }
 }

@@ -37,6 +37,8 @@ public static class OidcAuditStoreServiceCollectionExtensions
                 o.SpillPath = OidcAuditStoreOptions.DefaultSpillFile(sp.GetService<IHostEnvironment>()?.ApplicationName);
             }
         });
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OidcAuditStoreOptions>, OidcAuditStoreOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.RemoveAll<SqlAuditStore>();
         services.AddSingleton(sp => new SqlAuditStore(dataSource(sp), dialect, sp.GetRequiredService<IOptions<OidcAuditStoreOptions>>(),

@@ -62,6 +62,12 @@ public abstract class SqlAuditDialect
             "CREATE INDEX IF NOT EXISTS ix_oidcrp_audit_provider_ts ON oidcrp_audit (provider_id, ts, id)",
             "CREATE INDEX IF NOT EXISTS ix_oidcrp_audit_category_ts ON oidcrp_audit (category, ts, id)",
         ]),
+        // How many events a row stands for: aggregate rows of floods count many (OidcAuditRecord.Count).
+        // Existing rows each stood for one event. INTEGER is 32-bit on PostgreSQL, 64-bit on SQLite: either holds an int.
+        (2,
+        [
+            "ALTER TABLE oidcrp_audit ADD COLUMN event_count INTEGER NOT NULL DEFAULT 1",
+        ]),
     ];
 
     private sealed class SqliteDialect : SqlAuditDialect
