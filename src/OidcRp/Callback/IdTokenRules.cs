@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Text;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -23,23 +22,6 @@ internal static class IdTokenRules
 
     // Header parameters that carry or point to a key: never trusted, never fetched (RFC 8725 §3.10).
     private static readonly string[] EmbeddedKeyHeaders = ["jwk", "jku", "x5u", "x5c"];
-
-    // Keys the JWKS bound to one algorithm ("alg" on the JWK), filled when a JWKS is parsed.
-    private static readonly ConditionalWeakTable<SecurityKey, string> KeyAlgorithms = new();
-
-    /// <summary>Remembers the algorithm a JWKS entry is bound to.</summary>
-    public static void BindAlgorithm(SecurityKey key, string? algorithm)
-    {
-        if (!string.IsNullOrEmpty(algorithm))
-        {
-            KeyAlgorithms.AddOrUpdate(key, algorithm);
-        }
-    }
-
-    /// <summary>An algorithm is allowed for a key when the provider allows it and the key is not bound to another one.</summary>
-    public static bool AlgorithmAllowed(string algorithm, SecurityKey key, IReadOnlyList<string> allowed) =>
-        Contains(allowed, algorithm)
-        && (!KeyAlgorithms.TryGetValue(key, out var bound) || string.Equals(bound, algorithm, StringComparison.Ordinal));
 
     // A loop, not LINQ's Contains with a comparer: this runs for every token and every key tried.
     private static bool Contains(IReadOnlyList<string> values, string value)
@@ -189,24 +171,5 @@ internal static class IdTokenRules
             reader.Skip();
         }
         return count;
-    }
-
-    /// <summary>False when every key the JWKS has under <paramref name="kid"/> is bound to an algorithm other than the token's.</summary>
-    public static bool KidAllowsAlgorithm(IReadOnlyList<SecurityKey> keys, string kid, string algorithm)
-    {
-        var any = false;
-        foreach (var key in keys)
-        {
-            if (!string.Equals(key.KeyId, kid, StringComparison.Ordinal))
-            {
-                continue;
-            }
-            any = true;
-            if (!KeyAlgorithms.TryGetValue(key, out var bound) || string.Equals(bound, algorithm, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-        return !any; // an unknown kid is the refresher's business
     }
 }

@@ -84,7 +84,7 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
                 : Fail(entry, symmetric, OidcAuditCategories.IdTokenInvalid, symmetric.Exception is SecurityTokenSignatureKeyNotFoundException
                     ? OidcRpReasons.SignatureInvalid : TokenFailureReasons.From(symmetric.Exception), kid); // one key: "not found" means it did not verify
         }
-        if (kid is not null && !IdTokenRules.KidAllowsAlgorithm(snapshot.SigningKeys, kid, jwt.Alg))
+        if (kid is not null && !snapshot.KidAllowsAlgorithm(kid, jwt.Alg))
         {
             return Fail(entry, new SecurityTokenInvalidAlgorithmException("The key named by the ID token is bound to another algorithm."),
                 OidcAuditCategories.IdTokenInvalid, OidcRpReasons.AlgNotAllowed, kid);

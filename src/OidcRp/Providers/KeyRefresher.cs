@@ -256,7 +256,7 @@ internal sealed class KeyRefresher : IDisposable
             configuration.SigningKeys.Add(key);
         }
         return new ProviderSnapshot(configuration, configuration.Issuer, keys.SigningKeys, keys.Kids, keys.EveryKeyHasKid,
-            MetadataParser.ValidAlgorithms(configuration, configuredAlgorithms), keys.Fingerprint, discoveryFetchedAt, _time.GetUtcNow(), sequence);
+            MetadataParser.ValidAlgorithms(configuration, configuredAlgorithms), keys.Fingerprint, keys.Bindings, discoveryFetchedAt, _time.GetUtcNow(), sequence);
     }
 
     private RefreshResult Succeeded(ProviderEntry entry, string trigger, ProviderSnapshot snapshot, TimeSpan duration)

@@ -8,13 +8,14 @@ using OidcRp.Audit;
 
 namespace OidcRp.Providers;
 
-/// <summary>The usable signing keys of one JWKS.</summary>
+/// <summary>The usable signing keys of one JWKS, with what each JWKS entry bound it to.</summary>
 internal sealed record ParsedKeys(
     JsonWebKeySet KeySet,
     IReadOnlyList<SecurityKey> SigningKeys,
     FrozenSet<string> Kids,
     bool EveryKeyHasKid,
-    string Fingerprint);
+    string Fingerprint,
+    KeyBindings Bindings);
 
 /// <summary>
 /// Turns fetched discovery and JWKS documents into validated data, or a stable error code.
@@ -110,6 +111,7 @@ internal static class MetadataParser
 
         var usable = new List<SecurityKey>();
         var sources = new List<JsonWebKey>();
+        var bindings = new Dictionary<SecurityKey, KeyBinding>(ReferenceEqualityComparer.Instance);
         foreach (var jwk in set.Keys)
         {
             if (!string.IsNullOrEmpty(jwk.Use) && !string.Equals(jwk.Use, JsonWebKeyUseNames.Sig, StringComparison.Ordinal))
@@ -125,7 +127,10 @@ internal static class MetadataParser
             {
                 continue; // an unparseable key is skipped, not fatal: the rest of the set still works
             }
-            OidcRp.Callback.IdTokenRules.BindAlgorithm(key, jwk.Alg);
+            if (KeyBinding.From(jwk) is { } binding)
+            {
+                bindings[key] = binding;
+            }
             usable.Add(key);
             sources.Add(jwk);
         }
@@ -136,7 +141,7 @@ internal static class MetadataParser
 
         var kids = sources.Where(k => !string.IsNullOrEmpty(k.Kid)).Select(k => k.Kid).ToFrozenSet(StringComparer.Ordinal);
         var everyKeyHasKid = sources.TrueForAll(k => !string.IsNullOrEmpty(k.Kid));
-        return (new ParsedKeys(set, usable, kids, everyKeyHasKid, Fingerprint(sources)), null);
+        return (new ParsedKeys(set, usable, kids, everyKeyHasKid, Fingerprint(sources), new KeyBindings(bindings)), null);
     }
 
     /// <summary>HMAC algorithms: only by explicit opt-in per provider, keyed with the client secret only.</summary>

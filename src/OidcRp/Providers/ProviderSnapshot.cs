@@ -16,6 +16,7 @@ internal sealed record ProviderSnapshot(
     bool EveryKeyHasKid,
     IReadOnlyList<string> ValidAlgorithms,
     string Fingerprint,
+    KeyBindings Bindings,
     DateTimeOffset DiscoveryFetchedAt,
     DateTimeOffset KeysFetchedAt,
     long Sequence)
@@ -24,7 +25,42 @@ internal sealed record ProviderSnapshot(
 
     /// <summary>The token handler's algorithm check for these keys, made once per snapshot rather than per token.</summary>
     public AlgorithmValidator AlgorithmValidator =>
-        _algorithmValidator ??= (algorithm, key, _, _) => OidcRp.Callback.IdTokenRules.AlgorithmAllowed(algorithm, key, ValidAlgorithms);
+        _algorithmValidator ??= (algorithm, key, _, _) => AlgorithmAllowed(algorithm, key);
+
+    /// <summary>
+    /// An algorithm is allowed for a key when the provider allows it and the JWKS entry did not bind the key
+    /// to another one (RFC 8725 §3.1).
+    /// </summary>
+    public bool AlgorithmAllowed(string algorithm, SecurityKey key)
+    {
+        foreach (var allowed in ValidAlgorithms)
+        {
+            if (string.Equals(allowed, algorithm, StringComparison.Ordinal))
+            {
+                return Bindings.Allows(key, algorithm);
+            }
+        }
+        return false;
+    }
+
+    /// <summary>False when every key published under <paramref name="kid"/> is bound to an algorithm other than the token's.</summary>
+    public bool KidAllowsAlgorithm(string kid, string algorithm)
+    {
+        var any = false;
+        foreach (var key in SigningKeys)
+        {
+            if (!string.Equals(key.KeyId, kid, StringComparison.Ordinal))
+            {
+                continue;
+            }
+            any = true;
+            if (Bindings.Allows(key, algorithm))
+            {
+                return true;
+            }
+        }
+        return !any; // an unknown kid is the kid-miss rule's business
+    }
 
     /// <summary>True when a token naming <paramref name="kid"/> has a key here to verify with.</summary>
     public bool HasKid(string kid) => Kids.Contains(kid);
