@@ -84,7 +84,7 @@ internal static class FloodBenchmark
         op.IdTokenFactory = r => r.Subject == Forger ? Forge(r) : r.Signing.CreateIdToken(r.Issuer, r.ClientId, r.Subject, r.Nonce);
         var sink = new RecordingAuditSink();
         await using var rp = kind == "OidcRp"
-            ? await BenchApps.StartOidcRpAsync([op.As("p0")], o => o.Keys.KidMissCooldown = cooldown, s => s.AddSingleton<IOidcAuditSink>(sink))
+            ? await BenchApps.StartOidcRpAsync([op.As("p0")], o => o.Keys.KidMissWindow = cooldown, s => s.AddSingleton<IOidcAuditSink>(sink))
             : await BenchApps.StartStockAsync([op.As("p0")]);
         await Logins.ManyAsync(rp.BaseUrl, 50, 4);
 

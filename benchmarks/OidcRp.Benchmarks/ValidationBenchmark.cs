@@ -52,7 +52,7 @@ public class ValidationBenchmarks
         var options = new OidcRpOptions();
         options.Providers["bench"] = new OidcProviderOptions { Id = "bench", Authority = _op.Issuer, ClientId = ClientId };
         options.Providers["flood"] = new OidcProviderOptions { Id = "flood", Authority = _op.Issuer, ClientId = ClientId };
-        options.Keys.KidMissCooldown = TimeSpan.FromHours(1); // the forged-kid case stays throttled for the whole run
+        options.Keys.KidMissWindow = TimeSpan.FromHours(1); // the forged-kid case stays refused for the whole run
         var wrapped = Microsoft.Extensions.Options.Options.Create(options);
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         _refresher = new KeyRefresher(new MetadataFetcher(new OidcRpHttp(_op)), wrapped, TimeProvider.System, NullLogger<KeyRefresher>.Instance,
@@ -60,7 +60,7 @@ public class ValidationBenchmarks
         var registry = new OidcProviderRegistry(wrapped);
         _entry = registry.GetRequired("bench");
         _floodEntry = registry.GetRequired("flood");
-        _validator = new RecoveringTokenValidator(_refresher, TimeProvider.System, NullLogger<RecoveringTokenValidator>.Instance);
+        _validator = new RecoveringTokenValidator(_refresher, new KidMissRecovery(_refresher, TimeProvider.System), TimeProvider.System, NullLogger<RecoveringTokenValidator>.Instance);
         var snapshot = (await _refresher.EnsureLoadedAsync(_entry, CancellationToken.None)).Snapshot!;
         await _refresher.EnsureLoadedAsync(_floodEntry, CancellationToken.None);
 

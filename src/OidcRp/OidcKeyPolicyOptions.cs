@@ -7,11 +7,33 @@ public sealed class OidcKeyPolicyOptions
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// Minimum time between two refreshes triggered by an unknown <c>kid</c>, counted from the last
-    /// such attempt and doubled after each failed fetch. Bounds what a flood of forged tokens costs the
-    /// provider: at most one JWKS fetch per window. Default 30 seconds.
+    /// The window of the kid-miss rule: a token naming a kid the cached JWKS lacks may fetch the JWKS when no fetch
+    /// in this window already looked that kid up, drawn from the path's budget (<see cref="KidMissBudget"/>,
+    /// <see cref="BearerKidMissBudget"/>). Also caps the retry backoff of a provider that never loaded.
+    /// Replaces the cooldown of earlier versions (<c>KidMissCooldown</c>), which counted from the last kid-miss
+    /// fetch and so failed every second rotation inside it. Default 30 seconds.
     /// </summary>
-    public TimeSpan KidMissCooldown { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan KidMissWindow { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Kid-miss fetches an ID token (from the provider's token endpoint) may cause per provider in any
+    /// <see cref="KidMissWindow"/>. A fetch that brought the kid and verified the token gives its draw back, so only
+    /// kids the provider does not publish spend it: a random-kid flood costs the provider at most this many JWKS
+    /// requests per window, and genuine rotations, however close together, cost one fetch each. Default 3.
+    /// </summary>
+    public int KidMissBudget { get; set; } = 3;
+
+    /// <summary>
+    /// The same budget for bearer tokens on APIs, kept apart so that tokens anyone can send never spend what
+    /// logins recover with. Default 3.
+    /// </summary>
+    public int BearerKidMissBudget { get; set; } = 3;
+
+    /// <summary>
+    /// How many unknown kids each provider and path remembers as looked up and missing (each for one
+    /// <see cref="KidMissWindow"/>; the oldest is forgotten first). Default 1024.
+    /// </summary>
+    public int MaxRememberedUnknownKids { get; set; } = 1024;
 
     /// <summary>Minimum time between two forced refreshes through the admin endpoint. Default 5 seconds.</summary>
     public TimeSpan AdminRefreshMinInterval { get; set; } = TimeSpan.FromSeconds(5);

@@ -63,7 +63,15 @@ internal sealed partial class OidcRpOptionsValidator : IValidateOptions<OidcRpOp
 
         var keys = options.Keys;
         CheckPositive(errors, "RefreshInterval", keys.RefreshInterval);
-        CheckPositive(errors, "KidMissCooldown", keys.KidMissCooldown);
+        CheckPositive(errors, "KidMissWindow", keys.KidMissWindow);
+        if (keys.KidMissBudget is < 1 or > 100 || keys.BearerKidMissBudget is < 1 or > 100)
+        {
+            errors.Add("OidcRp:Keys:KidMissBudget and BearerKidMissBudget must be between 1 and 100 (JWKS fetches per kid-miss window).");
+        }
+        if (keys.MaxRememberedUnknownKids is < 1 or > 100_000)
+        {
+            errors.Add("OidcRp:Keys:MaxRememberedUnknownKids must be between 1 and 100000.");
+        }
         CheckPositive(errors, "AdminRefreshMinInterval", keys.AdminRefreshMinInterval);
         CheckPositive(errors, "FetchTimeout", keys.FetchTimeout);
         if (keys.MaxResponseBytes <= 0)

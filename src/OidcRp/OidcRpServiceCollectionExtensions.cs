@@ -34,6 +34,12 @@ public static class OidcRpServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configuration);
         builder.Services.AddOptions<OidcRpOptions>().Bind(configuration);
+        if (configuration.GetSection("Keys:KidMissCooldown").Exists())
+        {
+            // A renamed setting would otherwise be ignored silently by the binder.
+            builder.Services.AddOptions<OidcRpOptions>().Validate(_ => false,
+                "OidcRp:Keys:KidMissCooldown was replaced by KidMissWindow and KidMissBudget (README: the refresh rule).");
+        }
         return builder.AddMultiOidc(configure ?? (_ => { }));
     }
 
@@ -74,6 +80,7 @@ public static class OidcRpServiceCollectionExtensions
         services.TryAddSingleton<MetadataFetcher>();
         services.TryAddSingleton<KeyRefresher>();
         services.TryAddSingleton<OidcProviderRegistry>();
+        services.TryAddSingleton<KidMissRecovery>();
         services.TryAddSingleton<RecoveringTokenValidator>();
         services.TryAddSingleton<IOidcAuditSink, LoggingAuditSink>();
         services.TryAddSingleton<AuditWriter>();

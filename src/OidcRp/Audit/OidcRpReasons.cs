@@ -133,8 +133,14 @@ public static class OidcRpReasons
 
     // ---- kid_mismatch_*: the refresh rule ----
 
-    /// <summary>The token's kid is not in the provider's JWKS (after the refresh, or with no refresh allowed).</summary>
+    /// <summary>The token's kid is not in the provider's JWKS, fetched after the token arrived (<c>kid_mismatch_unrecovered</c>).</summary>
     public const string KidNotFound = "kid_not_found";
+
+    /// <summary>A fetch looked this kid up within the kid-miss window and did not find it: refused without a fetch.</summary>
+    public const string KidRecentlyLookedUp = "kid_recently_looked_up";
+
+    /// <summary>The path's kid-miss budget for the window is spent (unpublished kids spent it): refused without a fetch.</summary>
+    public const string KidMissBudgetSpent = "kid_miss_budget_spent";
 
     // ---- jwks_unreachable and provider status: fetching metadata ----
 

@@ -19,10 +19,6 @@ internal sealed class CallbackAuditor(AuditWriter writer, ILogger<CallbackAudito
         }
         var validation = feature?.Validation;
         var category = validation is { Success: true } ? validation.Category : OidcAuditCategories.LoginSucceeded;
-        if (category == OidcAuditCategories.KidMismatchRecovered)
-        {
-            Interlocked.Increment(ref entry.Recoveries);
-        }
         feature?.Audited = true;
         await writer.WriteAsync(context.HttpContext, new OidcAuditRecordDraft(entry.Id, category, OidcAuditOutcomes.Success)
         {

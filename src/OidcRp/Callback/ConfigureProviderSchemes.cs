@@ -89,8 +89,8 @@ internal sealed class ConfigureProviderSchemes(
         options.Backchannel = http.CreateClient();
         // The token endpoint's answer: same time and size limits as discovery and JWKS (the stock
         // handler buffers the whole response, up to 2 GB by default).
-        options.Backchannel.Timeout = refresher.Policy.FetchTimeout;
-        options.Backchannel.MaxResponseContentBufferSize = refresher.Policy.MaxResponseBytes;
+        options.Backchannel.Timeout = refresher.Policy.Options.FetchTimeout;
+        options.Backchannel.MaxResponseContentBufferSize = refresher.Policy.Options.MaxResponseBytes;
         Enforce(entry, options);
 
         rpOptions.Value.ConfigureHandler?.Invoke(provider, options);

@@ -13,7 +13,7 @@ namespace OidcRp.Callback;
 /// check that needs no key (issuer, audience, lifetime), ask the refresher once and validate once more.
 /// A known kid with a bad signature is a plain failure (unless the kid-reuse switch is on).
 /// </summary>
-internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvider time, ILogger<RecoveringTokenValidator> logger)
+internal sealed class RecoveringTokenValidator(KeyRefresher refresher, KidMissRecovery recovery, TimeProvider time, ILogger<RecoveringTokenValidator> logger)
 {
     internal const int MaxKidLength = 256;
 
@@ -23,10 +23,12 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
     {
         using var activity = OidcRpActivity.Source.StartActivity("OidcRp.ValidateIdToken");
         activity?.SetTag("oidcrp.provider", entry.Id);
+        // Fetches numbered above this one started after the token arrived (the kid-miss rule's stale-join test).
+        var received = KeyRefresher.StartedSequence(entry);
 
         if (IdTokenRules.CheckSize(token) is { } tooLarge)
         {
-            return Fail(entry, new SecurityTokenMalformedException("The ID token is too large."), OidcAuditCategories.IdTokenInvalid, tooLarge, null);
+            return Fail(new SecurityTokenMalformedException("The ID token is too large."), OidcAuditCategories.IdTokenInvalid, tooLarge, null);
         }
         JsonWebToken jwt;
         try
@@ -35,11 +37,11 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
         }
         catch (Exception e) when (e is ArgumentException or FormatException or System.Text.Json.JsonException or SecurityTokenMalformedException)
         {
-            return Fail(entry, new SecurityTokenMalformedException("The ID token is not a compact JWS.", e), OidcAuditCategories.IdTokenInvalid, OidcRpReasons.Malformed, null);
+            return Fail(new SecurityTokenMalformedException("The ID token is not a compact JWS.", e), OidcAuditCategories.IdTokenInvalid, OidcRpReasons.Malformed, null);
         }
         if (jwt.IsEncrypted)
         {
-            return Fail(entry, new SecurityTokenMalformedException("Encrypted ID tokens are not accepted."), OidcAuditCategories.IdTokenInvalid, OidcRpReasons.JweNotAllowed, null);
+            return Fail(new SecurityTokenMalformedException("Encrypted ID tokens are not accepted."), OidcAuditCategories.IdTokenInvalid, OidcRpReasons.JweNotAllowed, null);
         }
 
         string? kid = null;
@@ -49,7 +51,7 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
             if (kid is null || !IsWellFormedKid(kid))
             {
                 // Rejected before any refresh: a malformed kid is never a rotation.
-                return Fail(entry, new SecurityTokenMalformedException("The ID token's kid is malformed."), OidcAuditCategories.IdTokenInvalid, OidcRpReasons.KidMalformed, kid);
+                return Fail(new SecurityTokenMalformedException("The ID token's kid is malformed."), OidcAuditCategories.IdTokenInvalid, OidcRpReasons.KidMalformed, kid);
             }
         }
 
@@ -58,7 +60,7 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
         if (loaded.Snapshot is not { } snapshot)
         {
             // The reason says why the load failed (discovery_dns, jwks_http_503, …) so an operator can act on it.
-            return Fail(entry, new SecurityTokenSignatureKeyNotFoundException("No signing keys are loaded."), OidcAuditCategories.JwksUnreachable,
+            return Fail(new SecurityTokenSignatureKeyNotFoundException("No signing keys are loaded."), OidcAuditCategories.JwksUnreachable,
                 loaded.ErrorCode ?? OidcRpReasons.NeverLoaded, kid);
         }
 
@@ -68,11 +70,11 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
             var exception = headerRule == OidcRpReasons.AlgNotAllowed
                 ? new SecurityTokenInvalidAlgorithmException("The ID token's algorithm is not allowed.")
                 : (Exception)new SecurityTokenMalformedException("The ID token's header is not allowed.");
-            return Fail(entry, exception, OidcAuditCategories.IdTokenInvalid, headerRule, kid);
+            return Fail(exception, OidcAuditCategories.IdTokenInvalid, headerRule, kid);
         }
         if (IdTokenRules.CheckClaims(jwt, parameters.ValidAudience, parameters.ClockSkew, time.GetUtcNow()) is { } claimRule)
         {
-            return Fail(entry, new SecurityTokenValidationException("The ID token's claims break OIDC Core 3.1.3.7."), OidcAuditCategories.IdTokenInvalid, claimRule, kid);
+            return Fail(new SecurityTokenValidationException("The ID token's claims break OIDC Core 3.1.3.7."), OidcAuditCategories.IdTokenInvalid, claimRule, kid);
         }
         if (MetadataParser.SymmetricAlgorithmKeyBytes.ContainsKey(jwt.Alg))
         {
@@ -81,19 +83,19 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
             var symmetric = await inner.ValidateTokenAsync(jwt, WithClientSecret(parameters, snapshot, entry.Options.ClientSecret));
             return symmetric.IsValid
                 ? (symmetric, new ValidationRecord(OidcAuditCategories.LoginSucceeded, true, Kid: kid))
-                : Fail(entry, symmetric, OidcAuditCategories.IdTokenInvalid, symmetric.Exception is SecurityTokenSignatureKeyNotFoundException
+                : Fail(symmetric, OidcAuditCategories.IdTokenInvalid, symmetric.Exception is SecurityTokenSignatureKeyNotFoundException
                     ? OidcRpReasons.SignatureInvalid : TokenFailureReasons.From(symmetric.Exception), kid); // one key: "not found" means it did not verify
         }
         if (kid is not null && !snapshot.KidAllowsAlgorithm(kid, jwt.Alg))
         {
-            return Fail(entry, new SecurityTokenInvalidAlgorithmException("The key named by the ID token is bound to another algorithm."),
+            return Fail(new SecurityTokenInvalidAlgorithmException("The key named by the ID token is bound to another algorithm."),
                 OidcAuditCategories.IdTokenInvalid, OidcRpReasons.AlgNotAllowed, kid);
         }
 
         // Fast path for an unknown kid: no signature work at all, so forged kids cost a parse only.
         if (kid is not null && snapshot.EveryKeyHasKid && !snapshot.HasKid(kid))
         {
-            return await RecoverAsync(entry, inner, jwt, kid, parameters, cancellationToken);
+            return await RecoverAsync(entry, inner, jwt, kid, received, snapshot, parameters, cancellationToken);
         }
 
         // The handler's parameters are its own copy for this token (the stock handler clones its options' parameters
@@ -104,68 +106,45 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
             return (result, new ValidationRecord(OidcAuditCategories.LoginSucceeded, true, Kid: kid));
         }
         if (kid is not null && (result.Exception is SecurityTokenSignatureKeyNotFoundException
-            || (refresher.Policy.RefreshOnKnownKidSignatureFailure && result.Exception is SecurityTokenInvalidSignatureException)))
+            || (refresher.Policy.Options.RefreshOnKnownKidSignatureFailure && result.Exception is SecurityTokenInvalidSignatureException)))
         {
-            return await RecoverAsync(entry, inner, jwt, kid, parameters, cancellationToken);
+            return await RecoverAsync(entry, inner, jwt, kid, received, snapshot, parameters, cancellationToken);
         }
-        return Fail(entry, result, OidcAuditCategories.IdTokenInvalid, TokenFailureReasons.From(result.Exception), kid);
+        return Fail(result, OidcAuditCategories.IdTokenInvalid, TokenFailureReasons.From(result.Exception), kid);
     }
 
     private async Task<(TokenValidationResult, ValidationRecord)> RecoverAsync(ProviderEntry entry, JsonWebTokenHandler inner,
-        JsonWebToken jwt, string kid, TokenValidationParameters parameters, CancellationToken cancellationToken)
+        JsonWebToken jwt, string kid, long received, ProviderSnapshot failedSnapshot, TokenValidationParameters parameters,
+        CancellationToken cancellationToken)
     {
-        var safeKid = AuditText.Clean(kid, AuditText.MaxKid)!;
-        Log.KidMissDetected(logger, entry.Id, safeKid);
+        Log.KidMissDetected(logger, entry.Id, AuditText.Clean(kid, AuditText.MaxKid)!);
 
         // Checks that need no key come first: a token with the wrong issuer, audience or lifetime is not a
         // rotation and must not make the provider serve a JWKS.
         // Checked directly with IdentityModel's validators, in the token handler's order: a forged kid costs these
         // comparisons, not a second pass through the handler with a claims identity built for nothing.
-        if (CheckWithoutKey(jwt, Prepare(parameters, entry.Snapshot!, kid)) is { } keyless)
+        if (CheckWithoutKey(jwt, Prepare(parameters, failedSnapshot, kid)) is { } keyless)
         {
-            return Fail(entry, keyless, OidcAuditCategories.IdTokenInvalid, TokenFailureReasons.From(keyless), kid);
+            return Fail(new TokenValidationResult { IsValid = false, Exception = keyless }, OidcAuditCategories.IdTokenInvalid,
+                TokenFailureReasons.From(keyless), kid);
         }
 
-        var refresh = await refresher.RefreshOnKidMissAsync(entry, cancellationToken);
-        var refreshed = refresh.Status == RefreshStatus.Refreshed;
-        var duration = refreshed ? refresh.Duration : (TimeSpan?)null;
-        if (refresh.Status == RefreshStatus.Failed)
-        {
-            return Fail(entry, new SecurityTokenSignatureKeyNotFoundException("The signing keys could not be refreshed."),
-                OidcAuditCategories.JwksUnreachable, refresh.ErrorCode, kid, refreshed: true, refresh.Duration);
-        }
-
-        var current = entry.Snapshot!;
-        if (current.EveryKeyHasKid && !current.HasKid(kid))
-        {
-            var category = refreshed ? OidcAuditCategories.KidMismatchUnrecovered : OidcAuditCategories.KidMismatchThrottled;
-            return Fail(entry, new SecurityTokenSignatureKeyNotFoundException("The token's kid is not in the provider's JWKS."),
-                category, OidcRpReasons.KidNotFound, kid, refreshed, duration);
-        }
-
-        // Exactly one re-verify with the refreshed keys; never a loop.
-        var second = await inner.ValidateTokenAsync(jwt, Prepare(parameters.Clone(), current, kid));
-        if (second.IsValid)
-        {
-            Log.KidMissRecovered(logger, entry.Id, safeKid);
-            return (second, new ValidationRecord(OidcAuditCategories.KidMismatchRecovered, true, null, kid, refreshed, duration));
-        }
-        if (second.Exception is SecurityTokenSignatureKeyNotFoundException)
-        {
-            return Fail(entry, second, refreshed ? OidcAuditCategories.KidMismatchUnrecovered : OidcAuditCategories.KidMismatchThrottled,
-                OidcRpReasons.KidNotFound, kid, refreshed, duration);
-        }
-        return Fail(entry, second, OidcAuditCategories.IdTokenInvalid, TokenFailureReasons.From(second.Exception), kid, refreshed, duration);
+        var outcome = await recovery.RecoverAsync(entry, KidMissPath.IdToken, kid, received, failedSnapshot,
+            keys => inner.ValidateTokenAsync(jwt, Prepare(parameters.Clone(), keys, kid)), cancellationToken);
+        return (outcome.Result, new ValidationRecord(outcome.Category, outcome.Recovered, outcome.Reason, kid, outcome.Refreshed,
+            outcome.Refreshed ? outcome.Duration : null));
     }
 
     /// <summary>
-    /// Kids of real OPs are printable ASCII (base64, base64url, hex, Cognito's <c>+/=</c>). Control
-    /// characters, spaces, non-ASCII, quotes, angle brackets, semicolons, backslashes, backticks and
-    /// <c>..</c> mark an injection attempt, not a rotation: refused before any refresh.
+    /// Kids of real OPs are printable ASCII (base64, base64url, hex, Cognito's <c>+/=</c>, LemonLDAP::NG's
+    /// <c>./</c>). Control characters, spaces, non-ASCII, quotes, angle brackets, semicolons, backslashes and
+    /// backticks mark an injection attempt, not a rotation: refused before any refresh. A kid is only ever
+    /// compared, never used as a path or a URL, so <c>..</c> or <c>/</c> are ordinary characters here (LemonLDAP::NG
+    /// draws its kids from <c>[A-Za-z0-9./]</c>: about one rotation in 450 yields a <c>..</c>).
     /// </summary>
     internal static bool IsWellFormedKid(string kid)
     {
-        if (kid.Length is 0 or > MaxKidLength || kid.Contains("..", StringComparison.Ordinal))
+        if (kid.Length is 0 or > MaxKidLength)
         {
             return false;
         }
@@ -232,17 +211,9 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, TimeProvi
         }
     }
 
-    private static (TokenValidationResult, ValidationRecord) Fail(ProviderEntry entry, Exception exception, string category,
-        string? reason, string? kid, bool refreshed = false, TimeSpan? duration = null) =>
-        Fail(entry, new TokenValidationResult { IsValid = false, Exception = exception }, category, reason, kid, refreshed, duration);
+    private static (TokenValidationResult, ValidationRecord) Fail(Exception exception, string category, string? reason, string? kid) =>
+        Fail(new TokenValidationResult { IsValid = false, Exception = exception }, category, reason, kid);
 
-    private static (TokenValidationResult, ValidationRecord) Fail(ProviderEntry entry, TokenValidationResult result, string category,
-        string? reason, string? kid, bool refreshed = false, TimeSpan? duration = null)
-    {
-        if (category is OidcAuditCategories.KidMismatchUnrecovered or OidcAuditCategories.KidMismatchThrottled or OidcAuditCategories.JwksUnreachable)
-        {
-            Interlocked.Increment(ref entry.KidMissFailures);
-        }
-        return (result, new ValidationRecord(category, false, reason, kid, refreshed, duration));
-    }
+    private static (TokenValidationResult, ValidationRecord) Fail(TokenValidationResult result, string category, string? reason, string? kid) =>
+        (result, new ValidationRecord(category, false, reason, kid));
 }

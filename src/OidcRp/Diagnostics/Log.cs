@@ -40,6 +40,9 @@ internal static partial class Log
     [LoggerMessage(1102, LogLevel.Information, "OidcRp provider {ProviderId}: kid {Kid} found after one refresh; signing-key rotation recovered.")]
     public static partial void KidMissRecovered(ILogger logger, string providerId, string kid);
 
+    [LoggerMessage(1106, LogLevel.Information, "OidcRp provider {ProviderId}: kid {Kid} refused without a fetch ({Reason}).")]
+    public static partial void KidMissRefused(ILogger logger, string providerId, string kid, string reason);
+
     [LoggerMessage(1103, LogLevel.Warning, "OidcRp provider {ProviderId}: ID token rejected as {Category} ({Reason}).")]
     public static partial void TokenRejected(ILogger logger, string providerId, string category, string reason);
 

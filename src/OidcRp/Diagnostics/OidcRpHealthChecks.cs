@@ -52,7 +52,7 @@ internal sealed class OidcProviderHealthCheck(ProviderEntry entry, KeyRefresher 
             error = entry.LastErrorCode;
         }
         var age = time.GetUtcNow() - snapshot.KeysFetchedAt;
-        if (error is not null || age > refresher.Policy.RefreshInterval * 2)
+        if (error is not null || age > refresher.Policy.Options.RefreshInterval * 2)
         {
             return Task.FromResult(HealthCheckResult.Degraded($"Provider '{entry.Id}' keys are stale (age {age:c}, last error {error ?? "none"})."));
         }

@@ -13,11 +13,11 @@ internal sealed class BackgroundKeyRefresh(OidcProviderRegistry registry, KeyRef
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (refresher.Policy.WarmUp)
+        if (refresher.Policy.Options.WarmUp)
         {
             await Task.WhenAll(registry.All.Select(e => SafeAsync(refresher.EnsureLoadedAsync(e, stoppingToken))));
         }
-        var tick = TimeSpan.FromTicks(Math.Clamp(refresher.Policy.RefreshInterval.Ticks / 10, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
+        var tick = TimeSpan.FromTicks(Math.Clamp(refresher.Policy.Options.RefreshInterval.Ticks / 10, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
         using var timer = new PeriodicTimer(tick, time);
         try
         {

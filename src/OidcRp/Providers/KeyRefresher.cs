@@ -7,19 +7,15 @@ using OidcRp.Diagnostics;
 namespace OidcRp.Providers;
 
 /// <summary>
-/// The only code that fetches discovery and JWKS. Per provider: one fetch in flight at a time, shared by
-/// every caller (herds cost one request); a cooldown for kid-miss refreshes counted from the last such
-/// attempt and doubled after failures; its own minimum interval for admin refreshes; the last good
-/// snapshot kept whenever a fetch fails ("stale metadata is better than no metadata").
+/// The only code that fetches discovery and JWKS, and the only code that touches a provider's counters. Per
+/// provider: one fetch in flight at a time, shared by every caller (herds cost one request); when each trigger may
+/// start one is <see cref="RefreshPolicy"/>'s, and the kid-miss decision is <see cref="KidMissRecovery"/>'s; the last
+/// good snapshot is kept whenever a fetch fails ("stale metadata is better than no metadata").
 /// The shared fetch runs on the refresher's own timeout and shutdown token, never a caller's.
 /// </summary>
 internal sealed class KeyRefresher : IDisposable
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(10);
-    private static readonly TimeSpan InitialRetryBase = TimeSpan.FromSeconds(1);
-
     private readonly MetadataFetcher _fetcher;
-    private readonly OidcKeyPolicyOptions _policy;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly OidcRpMetrics _metrics;
@@ -29,13 +25,15 @@ internal sealed class KeyRefresher : IDisposable
         ILogger<KeyRefresher> logger, OidcRpMetrics metrics)
     {
         _fetcher = fetcher;
-        _policy = options.Value.Keys;
+        Policy = new RefreshPolicy(options.Value.Keys);
         _time = time;
         _logger = logger;
         _metrics = metrics;
     }
 
-    public OidcKeyPolicyOptions Policy => _policy;
+    public RefreshPolicy Policy { get; }
+
+    private OidcKeyPolicyOptions Options => Policy.Options;
 
     /// <summary>Loads the provider on first use; later calls return the current snapshot at once.</summary>
     public Task<RefreshResult> EnsureLoadedAsync(ProviderEntry entry, CancellationToken cancellationToken)
@@ -55,7 +53,7 @@ internal sealed class KeyRefresher : IDisposable
             {
                 // A provider that never loaded retries with a short backoff, so a dead OP under traffic
                 // is not hit by every request.
-                var retryAt = failedAt + Backoff(InitialRetryBase, entry.ConsecutiveFailures - 1, _policy.KidMissCooldown);
+                var retryAt = Policy.InitialRetryAt(failedAt, entry.ConsecutiveFailures);
                 var now = _time.GetUtcNow();
                 if (now < retryAt)
                 {
@@ -67,35 +65,43 @@ internal sealed class KeyRefresher : IDisposable
         return task.WaitAsync(cancellationToken);
     }
 
+    /// <summary>The sequence number of the latest fetch started for <paramref name="entry"/> (0 before any).</summary>
+    public static long StartedSequence(ProviderEntry entry) => Volatile.Read(ref entry.LastStartedSequence);
+
     /// <summary>
-    /// A token named a kid the snapshot lacks: fetch the JWKS once, unless a fetch is already in flight
-    /// (join it) or the cooldown since the last kid-miss attempt has not passed (throttled).
+    /// For the kid-miss rule, called under <c>entry.Gate</c>: the fetch in flight and its sequence number, or null.
     /// </summary>
-    public Task<RefreshResult> RefreshOnKidMissAsync(ProviderEntry entry, CancellationToken cancellationToken)
+    internal static (Task<RefreshResult> Task, long Sequence)? InFlightUnderGate(ProviderEntry entry) =>
+        entry.InFlight is { } task ? (task, entry.InFlightSequence) : null;
+
+    /// <summary>
+    /// For the kid-miss rule, called under <c>entry.Gate</c> when nothing is in flight and the budget allowed it:
+    /// starts a JWKS fetch (rotation does not move the JWKS; discovery too only while nothing is loaded).
+    /// </summary>
+    internal (Task<RefreshResult> Task, long Sequence) StartKidMissUnderGate(ProviderEntry entry)
     {
-        Task<RefreshResult> task;
-        lock (entry.Gate)
+        var task = Start(entry, RefreshTrigger.KidMiss, includeDiscovery: entry.Snapshot is null);
+        return (task, entry.InFlightSequence);
+    }
+
+    /// <summary>Counts what became of a token with an unknown kid (status view, metrics, logs).</summary>
+    internal void CountKidMiss(ProviderEntry entry, string category, string? reason, string kid)
+    {
+        switch (category)
         {
-            if (entry.InFlight is { } shared)
-            {
-                task = shared;
-            }
-            else
-            {
-                var now = _time.GetUtcNow();
-                if (entry.LastKidMissAttemptAt is { } last
-                    && now < last + Backoff(_policy.KidMissCooldown, entry.ConsecutiveFailures, MaxBackoff))
-                {
-                    Log.RefreshThrottled(_logger, entry.Id, nameof(RefreshTrigger.KidMiss));
-                    _metrics.Refresh(entry.Id, nameof(RefreshTrigger.KidMiss), "throttled", TimeSpan.Zero);
-                    return Task.FromResult(new RefreshResult(RefreshStatus.Throttled, entry.Snapshot));
-                }
-                entry.LastKidMissAttemptAt = now;
-                // Key rotation does not move the JWKS: fetch only the key set when metadata is known.
-                task = Start(entry, RefreshTrigger.KidMiss, includeDiscovery: entry.Snapshot is null);
-            }
+            case Audit.OidcAuditCategories.KidMismatchRecovered:
+                Interlocked.Increment(ref entry.Recoveries);
+                Log.KidMissRecovered(_logger, entry.Id, kid);
+                break;
+            case Audit.OidcAuditCategories.KidMismatchThrottled:
+                Interlocked.Increment(ref entry.KidMissFailures);
+                Log.KidMissRefused(_logger, entry.Id, kid, reason ?? "");
+                _metrics.Refresh(entry.Id, nameof(RefreshTrigger.KidMiss), "throttled", TimeSpan.Zero);
+                break;
+            default:
+                Interlocked.Increment(ref entry.KidMissFailures);
+                break;
         }
-        return task.WaitAsync(cancellationToken);
     }
 
     /// <summary>An operator forced a refresh: discovery and JWKS, at most once per admin minimum interval.</summary>
@@ -105,12 +111,12 @@ internal sealed class KeyRefresher : IDisposable
         lock (entry.Gate)
         {
             var now = _time.GetUtcNow();
-            if (entry.LastAdminRefreshAt is { } last && now < last + _policy.AdminRefreshMinInterval)
+            if (entry.LastAdminRefreshAt is { } last && now < Policy.AdminAllowedAt(last))
             {
                 Log.RefreshThrottled(_logger, entry.Id, nameof(RefreshTrigger.Admin));
                 _metrics.Refresh(entry.Id, nameof(RefreshTrigger.Admin), "throttled", TimeSpan.Zero);
                 return Task.FromResult(new RefreshResult(RefreshStatus.Throttled, entry.Snapshot,
-                    RetryAfter: last + _policy.AdminRefreshMinInterval - now));
+                    RetryAfter: Policy.AdminAllowedAt(last) - now));
             }
             entry.LastAdminRefreshAt = now;
             task = entry.InFlight ?? Start(entry, RefreshTrigger.Admin, includeDiscovery: true);
@@ -133,7 +139,7 @@ internal sealed class KeyRefresher : IDisposable
     private Task<RefreshResult> Start(ProviderEntry entry, RefreshTrigger trigger, bool includeDiscovery)
     {
         var sequence = entry.LastStartedSequence + 1;
-        entry.LastStartedSequence = sequence;
+        Volatile.Write(ref entry.LastStartedSequence, sequence);
         entry.LastAttemptAt = _time.GetUtcNow();
         Task<RefreshResult> task;
         // The fetch is shared: it must not carry the first caller's HttpContext, Activity or cancellation.
@@ -156,7 +162,7 @@ internal sealed class KeyRefresher : IDisposable
         Log.RefreshStarted(_logger, entry.Id, triggerName);
         try
         {
-            using var timeout = new CancellationTokenSource(_policy.FetchTimeout, _time);
+            using var timeout = new CancellationTokenSource(Options.FetchTimeout, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _shutdown.Token);
             (ProviderSnapshot? snapshot, string? error) = await FetchAsync(entry, includeDiscovery, sequence, linked.Token, timeout.Token);
             var duration = _time.GetElapsedTime(started);
@@ -189,7 +195,7 @@ internal sealed class KeyRefresher : IDisposable
             var discoveryFetchedAt = previous?.DiscoveryFetchedAt ?? default;
             if (includeDiscovery || configuration is null)
             {
-                var discovery = await _fetcher.GetAsync(options.EffectiveMetadataAddress, _policy.MaxResponseBytes, cancellationToken);
+                var discovery = await _fetcher.GetAsync(options.EffectiveMetadataAddress, Options.MaxResponseBytes, cancellationToken);
                 if (discovery.ErrorCode is { } fetchError)
                 {
                     return (null, FetchError(entry, hop, fetchError, discovery.Exception));
@@ -209,12 +215,12 @@ internal sealed class KeyRefresher : IDisposable
             }
 
             hop = OidcRpReasons.JwksPrefix;
-            var jwks = await _fetcher.GetAsync(new Uri(configuration.JwksUri), _policy.MaxResponseBytes, cancellationToken);
+            var jwks = await _fetcher.GetAsync(new Uri(configuration.JwksUri), Options.MaxResponseBytes, cancellationToken);
             if (jwks.ErrorCode is { } jwksError)
             {
                 return (null, FetchError(entry, hop, jwksError, jwks.Exception));
             }
-            var (keys, keysError) = MetadataParser.ParseJwks(jwks.Body!, _policy.MaxKeys);
+            var (keys, keysError) = MetadataParser.ParseJwks(jwks.Body!, Options.MaxKeys);
             if (keys is null)
             {
                 return (null, keysError);
@@ -272,9 +278,7 @@ internal sealed class KeyRefresher : IDisposable
             entry.LastErrorCode = null;
             entry.LastFailureAt = null;
             entry.PinnedIssuer ??= snapshot.Issuer;
-            // Jitter spreads the refreshes of many providers and many instances (up to 10% early).
-            var jitter = 1.0 - (Random.Shared.NextDouble() * 0.1);
-            entry.NextRefreshAt = _time.GetUtcNow() + (_policy.RefreshInterval * jitter);
+            entry.NextRefreshAt = Policy.NextScheduled(_time.GetUtcNow(), Random.Shared.NextDouble());
         }
         Interlocked.Increment(ref entry.Refreshes);
         var changed = previous is null || previous.Fingerprint != snapshot.Fingerprint;
@@ -292,7 +296,7 @@ internal sealed class KeyRefresher : IDisposable
             entry.LastFailureAt = _time.GetUtcNow();
             if (entry.Snapshot is not null)
             {
-                entry.NextRefreshAt = _time.GetUtcNow() + Backoff(TimeSpan.FromSeconds(30), entry.ConsecutiveFailures - 1, _policy.RefreshInterval);
+                entry.NextRefreshAt = Policy.NextScheduledAfterFailure(_time.GetUtcNow(), entry.ConsecutiveFailures);
             }
         }
         Interlocked.Increment(ref entry.FailedRefreshes);
@@ -300,12 +304,6 @@ internal sealed class KeyRefresher : IDisposable
         Log.RefreshFailed(_logger, entry.Id, trigger, error);
         _metrics.Refresh(entry.Id, trigger, "failure", duration);
         return new RefreshResult(RefreshStatus.Failed, entry.Snapshot, error, duration);
-    }
-
-    internal static TimeSpan Backoff(TimeSpan baseline, int doublings, TimeSpan cap)
-    {
-        var shifted = baseline.Ticks << Math.Clamp(doublings, 0, 10);
-        return TimeSpan.FromTicks(Math.Min(shifted, Math.Max(baseline.Ticks, cap.Ticks)));
     }
 
     public void Dispose()

@@ -22,17 +22,24 @@ internal sealed class ProviderEntry(OidcProviderOptions options)
     // Guarded by Gate.
     internal Task<RefreshResult>? InFlight { get; set; }
     internal long InFlightSequence { get; set; }
-    internal long LastStartedSequence { get; set; }
     internal DateTimeOffset? LastAttemptAt { get; set; }
-    internal DateTimeOffset? LastKidMissAttemptAt { get; set; }
     internal DateTimeOffset? LastAdminRefreshAt { get; set; }
     internal DateTimeOffset? LastFailureAt { get; set; }
     internal DateTimeOffset? NextRefreshAt { get; set; }
     internal int ConsecutiveFailures { get; set; }
     internal string? LastErrorCode { get; set; }
 
+    /// <summary>The kid-miss rule's budget and memory of missing kids for <paramref name="path"/>, made on first use. Under Gate.</summary>
+    internal KidMissLedger LedgerUnderGate(KidMissPath path, RefreshPolicy policy) =>
+        _ledgers[(int)path] ??= policy.NewLedger(path);
+
+    private readonly KidMissLedger?[] _ledgers = new KidMissLedger?[2];
+
     /// <summary>The issuer seen first when none is configured; later documents must keep it.</summary>
     internal string? PinnedIssuer { get; set; }
+
+    // Written under Gate, read without it (the validator's note of which fetches a token arrived after).
+    internal long LastStartedSequence;
 
     // Counters, read without the lock.
     internal long Recoveries;

@@ -1,14 +1,5 @@
 namespace OidcRp.Providers;
 
-/// <summary>What caused a refresh; a metric tag and a log field.</summary>
-internal enum RefreshTrigger
-{
-    Initial,
-    KidMiss,
-    Admin,
-    Scheduled,
-}
-
 /// <summary>The outcome of asking the refresher for fresh keys.</summary>
 internal enum RefreshStatus
 {
@@ -18,7 +9,7 @@ internal enum RefreshStatus
     /// <summary>Nothing needed fetching: the provider was already loaded.</summary>
     NotNeeded,
 
-    /// <summary>No fetch, because the cooldown or minimum interval has not passed.</summary>
+    /// <summary>No fetch, because the minimum interval or a retry backoff has not passed.</summary>
     Throttled,
 
     /// <summary>The fetch ran and failed; the last good snapshot, if any, is kept.</summary>

@@ -97,14 +97,14 @@ public sealed class KeyRefresherTests : IDisposable
         _h.Op.JwksGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var impatient = new CancellationTokenSource();
 
-        var first = _h.Refresher.RefreshOnKidMissAsync(_h.Entry, impatient.Token);
-        var second = _h.Refresher.RefreshOnKidMissAsync(_h.Entry, CancellationToken.None);
+        var first = _h.MissAsync("key-2", impatient.Token);
+        var second = _h.MissAsync("key-2");
         await impatient.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
         _h.Op.JwksGate.SetResult();
         var joined = await second;
 
-        Assert.Equal(RefreshStatus.Refreshed, joined.Status);
+        Assert.Equal(OidcRp.Audit.OidcAuditCategories.KidMismatchRecovered, joined.Category);
         Assert.True(_h.Entry.Snapshot!.HasKid("key-2"));
         Assert.Equal(2, _h.Op.JwksRequests);
     }
@@ -115,7 +115,7 @@ public sealed class KeyRefresherTests : IDisposable
         await _h.LoadAsync();
         _h.Op.JwksGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var refresh = _h.Refresher.RefreshOnKidMissAsync(_h.Entry, CancellationToken.None);
+        var refresh = _h.MissAsync("key-2");
         while (_h.Op.JwksRequests < 2)
         {
             await Task.Delay(5);
@@ -123,7 +123,7 @@ public sealed class KeyRefresherTests : IDisposable
         _h.Time.Advance(TimeSpan.FromSeconds(10));
         var result = await refresh.WaitAsync(TimeSpan.FromSeconds(10));
 
-        Assert.Equal((RefreshStatus.Failed, "jwks_timeout"), (result.Status, result.ErrorCode));
+        Assert.Equal((OidcRp.Audit.OidcAuditCategories.JwksUnreachable, "jwks_timeout"), (result.Category, result.Reason));
         Assert.NotNull(_h.Entry.Snapshot);
     }
 
@@ -206,23 +206,24 @@ public sealed class KeyRefresherTests : IDisposable
     private sealed class CircuitOpenException() : Exception("circuit open");
 
     [Fact]
-    public async Task Any_exception_from_a_jwks_fetch_is_a_failed_refresh_with_backoff_and_status()
+    public async Task Any_exception_from_a_jwks_fetch_is_a_failed_refresh_with_backoff_and_status_and_spends_the_budget()
     {
         await _h.LoadAsync();
         var old = _h.Entry.Snapshot;
         _h.Op.JwksResponse = () => throw new CircuitOpenException();
 
-        var result = await _h.Refresher.RefreshOnKidMissAsync(_h.Entry, CancellationToken.None);
-        _h.Time.Advance(TimeSpan.FromSeconds(31)); // past the cooldown, inside the doubled one
-        var again = await _h.Refresher.RefreshOnKidMissAsync(_h.Entry, CancellationToken.None);
+        var result = await _h.MissAsync("key-2");
+        _h.Time.Advance(TimeSpan.FromSeconds(1));
+        var more = new[] { await _h.MissAsync("key-2"), await _h.MissAsync("key-2"), await _h.MissAsync("key-2") };
 
-        Assert.Equal((RefreshStatus.Failed, "jwks_other"), (result.Status, result.ErrorCode));
+        Assert.Equal((OidcRp.Audit.OidcAuditCategories.JwksUnreachable, "jwks_other"), (result.Category, result.Reason));
         Assert.Same(old, _h.Entry.Snapshot);
-        Assert.Equal((1, "jwks_other"), (_h.Entry.ConsecutiveFailures, _h.Entry.LastErrorCode));
-        Assert.Equal(_h.Time.GetUtcNow() - TimeSpan.FromSeconds(31), _h.Entry.LastFailureAt);
-        Assert.Equal(_h.Entry.LastFailureAt + TimeSpan.FromSeconds(30), _h.Entry.NextRefreshAt);
-        Assert.Equal(RefreshStatus.Throttled, again.Status);
-        Assert.Equal(2, _h.Op.JwksRequests);
+        Assert.Equal((3, "jwks_other"), (_h.Entry.ConsecutiveFailures, _h.Entry.LastErrorCode));
+        Assert.Equal(_h.Time.GetUtcNow(), _h.Entry.LastFailureAt);
+        Assert.Equal(_h.Entry.LastFailureAt + TimeSpan.FromSeconds(120), _h.Entry.NextRefreshAt); // 30 s doubled per failure
+        // A failed fetch proves nothing about the kid: the next miss may fetch again, until the budget (3) is spent.
+        Assert.Equal(["jwks_other", "jwks_other", "kid_miss_budget_spent"], more.Select(m => m.Reason));
+        Assert.Equal(1 + 3, _h.Op.JwksRequests);
     }
 
     [Fact]
@@ -246,6 +247,6 @@ public sealed class KeyRefresherTests : IDisposable
     [InlineData(10, 600)]
     public void Backoff_doubles_and_is_capped(int failures, int seconds)
     {
-        Assert.Equal(TimeSpan.FromSeconds(seconds), KeyRefresher.Backoff(TimeSpan.FromSeconds(30), failures, TimeSpan.FromMinutes(10)));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), RefreshPolicy.Backoff(TimeSpan.FromSeconds(30), failures, TimeSpan.FromMinutes(10)));
     }
 }

@@ -41,14 +41,15 @@ public sealed class RegistrationTests
             ["Providers:keycloak:Scopes:0"] = "profile",
             ["Providers:partner:Authority"] = "https://login.partner.example",
             ["Providers:partner:ClientId"] = "p",
-            ["Keys:KidMissCooldown"] = "00:01:00",
+            ["Keys:KidMissWindow"] = "00:01:00",
+            ["Keys:KidMissBudget"] = "5",
         }));
 
         var options = sp.GetRequiredService<IOptions<OidcRpOptions>>().Value;
         var oidc = sp.GetRequiredService<IOptionsMonitor<OpenIdConnectOptions>>().Get("oidc:keycloak");
         var schemes = sp.GetRequiredService<IOptions<AuthenticationOptions>>().Value.Schemes.Select(s => s.Name).ToList();
 
-        Assert.Equal(TimeSpan.FromMinutes(1), options.Keys.KidMissCooldown);
+        Assert.Equal((TimeSpan.FromMinutes(1), 5, 3), (options.Keys.KidMissWindow, options.Keys.KidMissBudget, options.Keys.BearerKidMissBudget));
         Assert.Equal(TimeSpan.FromSeconds(5), options.Keys.AdminRefreshMinInterval);
         Assert.Contains("oidc:keycloak", schemes);
         Assert.Contains("oidc:partner", schemes);
@@ -113,7 +114,8 @@ public sealed class RegistrationTests
             ["Providers:noclient:Authority"] = "https://op.example",
             ["Providers:bad id!:Authority"] = "https://op.example",
             ["Providers:bad id!:ClientId"] = "c",
-            ["Keys:KidMissCooldown"] = "00:00:00",
+            ["Keys:KidMissWindow"] = "00:00:00",
+            ["Keys:KidMissBudget"] = "0",
             ["Keys:RefreshInterval"] = "-00:00:01",
         }), o => o.Providers["GOOD"] = new OidcProviderOptions { Authority = "https://op.example", ClientId = "c" });
 
@@ -124,9 +126,25 @@ public sealed class RegistrationTests
         Assert.Contains(e.Failures, f => f.Contains("noclient: ClientId is required", StringComparison.Ordinal));
         Assert.Contains(e.Failures, f => f.Contains("bad id!: the id must be", StringComparison.Ordinal));
         Assert.Contains(e.Failures, f => f.Contains("duplicate provider id", StringComparison.Ordinal));
-        Assert.Contains(e.Failures, f => f.Contains("KidMissCooldown must be positive", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.Contains("KidMissWindow must be positive", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.Contains("KidMissBudget and BearerKidMissBudget must be between 1 and 100", StringComparison.Ordinal));
         Assert.Contains(e.Failures, f => f.Contains("RefreshInterval must be positive", StringComparison.Ordinal));
-        Assert.Equal(7, e.Failures.Count());
+        Assert.Equal(8, e.Failures.Count());
+    }
+
+    [Fact]
+    public void The_replaced_kid_miss_cooldown_setting_fails_at_start_up_instead_of_being_ignored()
+    {
+        using var sp = Build(Config(new()
+        {
+            ["Providers:good:Authority"] = "https://op.example",
+            ["Providers:good:ClientId"] = "c",
+            ["Keys:KidMissCooldown"] = "00:00:30",
+        }));
+
+        var e = Assert.Throws<OptionsValidationException>(() => sp.GetRequiredService<IOptions<OidcRpOptions>>().Value);
+
+        Assert.Contains(e.Failures, f => f.Contains("KidMissCooldown was replaced by KidMissWindow and KidMissBudget", StringComparison.Ordinal));
     }
 
     [Fact]

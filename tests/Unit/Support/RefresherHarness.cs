@@ -39,7 +39,8 @@ internal sealed class RefresherHarness : IDisposable
         Refresher = new KeyRefresher(new MetadataFetcher(_http), options, Time, _loggerFactory.CreateLogger<KeyRefresher>(),
             new OidcRpMetrics(_metricsServices.GetRequiredService<IMeterFactory>()));
         Registry = new OidcProviderRegistry(options);
-        Validator = new RecoveringTokenValidator(Refresher, Time, _loggerFactory.CreateLogger<RecoveringTokenValidator>());
+        Recovery = new KidMissRecovery(Refresher, Time);
+        Validator = new RecoveringTokenValidator(Refresher, Recovery, Time, _loggerFactory.CreateLogger<RecoveringTokenValidator>());
     }
 
     public FakeOpHttpHandler Op { get; } = new();
@@ -53,6 +54,8 @@ internal sealed class RefresherHarness : IDisposable
     public KeyRefresher Refresher { get; }
 
     public OidcProviderRegistry Registry { get; }
+
+    public KidMissRecovery Recovery { get; }
 
     public RecoveringTokenValidator Validator { get; }
 
@@ -84,6 +87,12 @@ internal sealed class RefresherHarness : IDisposable
     public Task<(TokenValidationResult Result, ValidationRecord Record)> ValidateAsync(string token, CancellationToken cancellationToken = default) =>
         Validator.ValidateAsync(Entry, new JsonWebTokenHandler { MapInboundClaims = false }, token,
             new TokenValidationParameters { ValidAudience = ClientId }, cancellationToken);
+
+    /// <summary>The kid-miss rule alone, with a verifier that accepts whenever the kid is in the keys it is given.</summary>
+    public Task<KidMissOutcome> MissAsync(string kid, CancellationToken cancellationToken = default, KidMissPath path = KidMissPath.IdToken,
+        long? receivedAfter = null, ProviderSnapshot? failedSnapshot = null) =>
+        Recovery.RecoverAsync(Entry, path, kid, receivedAfter ?? KeyRefresher.StartedSequence(Entry), failedSnapshot ?? Entry.Snapshot!,
+            keys => Task.FromResult(new TokenValidationResult { IsValid = keys.HasKid(kid) }), cancellationToken);
 
     public void Dispose()
     {

@@ -1,8 +1,7 @@
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
-using OidcRp.Audit;
 
-namespace OidcRp.Callback;
+namespace OidcRp.Audit;
 
 /// <summary>Maps validation exceptions to stable audit reasons by type, never by message text.</summary>
 internal static class TokenFailureReasons
