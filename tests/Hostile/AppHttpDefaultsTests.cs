@@ -103,7 +103,7 @@ public sealed class AppHttpHandlerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_broken_circuit_on_the_jwks_is_a_classified_failure_with_backoff_not_a_500()
+    public async Task A_broken_circuit_on_the_jwks_is_a_classified_failure_bounded_by_the_budget_not_a_500()
     {
         using var browser = _rp.Browser();
         using (var first = await browser.LoginAsync("alpha"))
@@ -116,19 +116,24 @@ public sealed class AppHttpHandlerTests : IAsyncLifetime
         _rp.Audit.Clear();
 
         using var failed = await browser.LoginAsync("alpha");
-        using var again = await browser.LoginAsync("alpha");
+        for (var i = 0; i < 3; i++)
+        {
+            using var again = await browser.LoginAsync("alpha");
+        }
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
-        Assert.Equal(1, _handler.Thrown);
+        // A failed fetch proves nothing about the kid, so the next logins try again, until the budget (3) is spent.
+        Assert.Equal(3, _handler.Thrown);
         Assert.Equal(0, _op.Count("jwks") - jwksBefore);
         Assert.Equal(
-            [(OidcAuditCategories.JwksUnreachable, "jwks_other"), (OidcAuditCategories.KidMismatchThrottled, "kid_not_found")],
+            [(OidcAuditCategories.JwksUnreachable, "jwks_other"), (OidcAuditCategories.JwksUnreachable, "jwks_other"),
+                (OidcAuditCategories.JwksUnreachable, "jwks_other"), (OidcAuditCategories.KidMismatchThrottled, "kid_miss_budget_spent")],
             _rp.Audit.Rows.Select(r => (r.Category, r.Reason)));
         var status = _rp.Services.GetRequiredService<IOidcProviders>().GetStatus("alpha")!;
         Assert.Equal("jwks_other", status.LastErrorCode);
         Assert.Equal(_rp.Time.GetUtcNow(), status.LastErrorAt);
-        Assert.Equal(_rp.Time.GetUtcNow() + TimeSpan.FromSeconds(30), status.NextRefreshAt); // the failure backoff
-        Assert.Equal(1, status.FailedRefreshes);
+        Assert.Equal(_rp.Time.GetUtcNow() + TimeSpan.FromSeconds(120), status.NextRefreshAt); // the scheduled failure backoff, 30 s doubled twice
+        Assert.Equal(3, status.FailedRefreshes);
     }
 
     private sealed class CircuitHandler() : DelegatingHandler(new SocketsHttpHandler())

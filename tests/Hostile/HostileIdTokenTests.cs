@@ -93,7 +93,6 @@ public sealed class HostileIdTokenTests : IAsyncLifetime
         // Malformed kids: refused before any refresh.
         ["kid with a NUL"] = new((r, _) => Sign(r, h => h["kid"] = "op-key-1\0"), OidcAuditCategories.IdTokenInvalid, "kid_malformed"),
         ["kid with CR LF"] = new((r, _) => Sign(r, h => h["kid"] = "a\r\nSet-Cookie: x=y"), OidcAuditCategories.IdTokenInvalid, "kid_malformed"),
-        ["kid with a path"] = new((r, _) => Sign(r, h => h["kid"] = "../../../../dev/null"), OidcAuditCategories.IdTokenInvalid, "kid_malformed"),
         ["kid with SQL"] = new((r, _) => Sign(r, h => h["kid"] = "x' UNION SELECT key FROM keys; --"), OidcAuditCategories.IdTokenInvalid, "kid_malformed"),
         ["kid with a backslash"] = new((r, _) => Sign(r, h => h["kid"] = "a\\b"), OidcAuditCategories.IdTokenInvalid, "kid_malformed"),
         ["kid with markup"] = new((r, _) => Sign(r, h => h["kid"] = "<script>alert(1)</script>"), OidcAuditCategories.IdTokenInvalid, "kid_malformed"),

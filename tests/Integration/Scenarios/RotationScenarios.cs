@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using OidcRp.Audit;
 using OidcRp.Tests.Integration.Ops;
 
@@ -69,6 +71,66 @@ public sealed class RotationScenarios(OpsFixture ops)
         await Expect.SignedIn(response);
         Assert.Equal(OidcAuditCategories.KidMismatchRecovered, s.Rows[^1].Category);
         Assert.Equal(2, (await s["alpha"].CountsAsync()).Jwks);
+    }
+
+    /// <summary>
+    /// The refresh rule's field shape, inside one kid-miss window (the RP's clock moves half a second per step, background
+    /// refresh never runs): rotations in quick succession each recovered on their first login with exactly one
+    /// fetch, an unpublished kid looked up once, then twenty random kids costing exactly what is left of the budget.
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(OpsFixture.All), MemberType = typeof(OpsFixture))]
+    public async Task Rotations_in_quick_succession_are_each_recovered_and_forged_kids_cost_exactly_the_budget(string op)
+    {
+        await using var s = await Scenario.StartAsync(ops.Get(op), "alpha");
+        var budget = s.Rp.Services.GetRequiredService<IOptions<OidcRpOptions>>().Value.Keys.KidMissBudget;
+        await Expect.SignedIn(s.LoginAsync("alpha")); // warm-up: the first load
+        var steps = new List<(string Step, string Category, string? Reason, int Fetches)>();
+
+        async Task Step(string step, RotationMode? mode)
+        {
+            if (mode is { } rotation)
+            {
+                await s["alpha"].RotateAsync(rotation);
+            }
+            var before = (await s["alpha"].CountsAsync()).Jwks;
+            using var response = await s.LoginAsync("alpha");
+            await s.Rp.FlushAuditAsync();
+            var row = s.Rows[^1];
+            steps.Add((step, row.Category, row.Reason, (await s["alpha"].CountsAsync()).Jwks - before));
+            s.Rp.Time.Advance(TimeSpan.FromMilliseconds(500));
+        }
+
+        await Step("rotate, old key dropped", RotationMode.DropOld);
+        await Step("rotate again, old key kept", RotationMode.KeepOld);
+        await Step("stage the next key", RotationMode.Stage);
+        await Step("promote the staged key", RotationMode.Promote);
+        await Step("a kid the OP never publishes", RotationMode.Unpublished);
+        for (var i = 0; i < 5; i++)
+        {
+            await Step("the same unpublished kid again", null);
+        }
+        for (var i = 0; i < 20; i++)
+        {
+            await Step("a random unknown kid", RotationMode.Unpublished);
+        }
+
+        Assert.Equal(
+        [
+            ("rotate, old key dropped", OidcAuditCategories.KidMismatchRecovered, null, 1),
+            ("rotate again, old key kept", OidcAuditCategories.KidMismatchRecovered, null, 1),
+            ("stage the next key", OidcAuditCategories.LoginSucceeded, null, 0),
+            ("promote the staged key", OidcAuditCategories.KidMismatchRecovered, null, 1),
+            ("a kid the OP never publishes", OidcAuditCategories.KidMismatchUnrecovered, OidcRpReasons.KidNotFound, 1),
+        ], steps.Take(5));
+        Assert.All(steps.Skip(5).Take(5), x => Assert.Equal((OidcAuditCategories.KidMismatchThrottled, OidcRpReasons.KidRecentlyLookedUp, 0), (x.Category, x.Reason, x.Fetches)));
+        // Recoveries give their draw back: the unpublished kid spent one, the random kids spend the rest, then nothing.
+        var random = steps.Skip(10).ToList();
+        Assert.Equal(budget - 1, random.Sum(x => x.Fetches));
+        Assert.All(random.Take(budget - 1), x => Assert.Equal((OidcAuditCategories.KidMismatchUnrecovered, OidcRpReasons.KidNotFound, 1), (x.Category, x.Reason, x.Fetches)));
+        Assert.All(random.Skip(budget - 1), x => Assert.Equal((OidcAuditCategories.KidMismatchThrottled, OidcRpReasons.KidMissBudgetSpent, 0), (x.Category, x.Reason, x.Fetches)));
+        Assert.True(TimeSpan.FromMilliseconds(500 * steps.Count) < s.Rp.Services.GetRequiredService<IOptions<OidcRpOptions>>().Value.Keys.KidMissWindow,
+            "the scenario must fit in one kid-miss window");
     }
 
     private async Task RecoveredAfter(string op, RotationMode mode)

@@ -284,4 +284,12 @@ public sealed class RecoveringTokenValidatorTests : IDisposable
             await Task.Delay(5);
         }
     }
+
+    [Theory]
+    [InlineData("Kx9./aB..z")] // LemonLDAP::NG draws kids from [A-Za-z0-9./]: about 1 rotation in 450 has a ".."
+    [InlineData("../../../../dev/null")] // compared, never used as a path
+    [InlineData("ab+/cd==")] // Cognito
+    [InlineData("2026-12-01T00:00:00Z")]
+    public void Kids_real_providers_publish_are_well_formed(string kid) =>
+        Assert.True(OidcRp.Callback.RecoveringTokenValidator.IsWellFormedKid(kid));
 }
