@@ -4,7 +4,7 @@ using OidcRp.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/OidcRp.Benchmarks -- <name> [--smoke] [--out FILE]
 //   --note TEXT adds a line to the report (e.g. that the machine was shared)
-//   names: all, validation, callback, herd, flood, scale, audit (audit also takes --rows N --logins N)
+//   names: all, validation, callback, herd, flood, storm, scale, audit (audit also takes --rows N --logins N)
 var name = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var smoke = args.Contains("--smoke");
 string? Option(string key) => args.SkipWhile(a => a != key).Skip(1).FirstOrDefault();
@@ -28,6 +28,7 @@ var benchmarks = new (string Name, Func<Task<string>> Run)[]
     ("callback", () => CallbackBenchmark.RunAsync(smoke)),
     ("herd", () => HerdBenchmark.RunAsync(smoke)),
     ("flood", () => FloodBenchmark.RunAsync(smoke)),
+    ("storm", () => RotationStormBenchmark.RunAsync(smoke)),
     ("scale", () => ScaleBenchmark.RunAsync(smoke)),
     ("audit", async () =>
     {
@@ -41,7 +42,7 @@ var benchmarks = new (string Name, Func<Task<string>> Run)[]
             // The stand-alone audit report stays in step with the combined one: same run, same figures.
             await File.WriteAllTextAsync(Path.Combine(Report.RepositoryRoot(), "benchmarks", "results", "audit-store.md"), audit);
         }
-        return Report.Demote(audit, "6. Audit cost per login (sinks and the durable audit store)");
+        return Report.Demote(audit, "7. Audit cost per login (sinks and the durable audit store)");
     }),
 };
 var selected = name == "all" ? benchmarks : benchmarks.Where(b => b.Name == name).ToArray();

@@ -40,7 +40,7 @@ internal static class ScaleBenchmark
             row.ColdStart = Stats.Of(times);
         }
 
-        var text = new StringBuilder("## 5. Scale: many configured providers\n\n");
+        var text = new StringBuilder("## 6. Scale: many configured providers\n\n");
         text.AppendLine("Cold start: a child process (this program) builds the app with N providers, starts it and answers one `GET /ping`;")
             .AppendLine($"the time from launching it to that answer, {(smoke ? 1 : 3)} launches each. Warm start and everything else: each size and side is a fresh app in this process (the previous one disposed and collected first); warm start is from")
             .AppendLine("`WebApplication.CreateSlimBuilder()` to the answer of the first request (`GET /ping`, which passes the authentication")

@@ -123,6 +123,15 @@ public sealed class TestOp : IAsyncDisposable
     public TestSigningKey Rotate(string kid, TestOpRotation mode)
     {
         var next = TestSigningKey.Create(kid);
+        lock (Published)
+        {
+            RotateUnderLock(next, mode);
+        }
+        return next;
+    }
+
+    private void RotateUnderLock(TestSigningKey next, TestOpRotation mode)
+    {
         switch (mode)
         {
             case TestOpRotation.KeepOld:
@@ -138,7 +147,6 @@ public sealed class TestOp : IAsyncDisposable
                 Published.Add(next);
                 break;
         }
-        return next;
     }
 
     private void Hit(string endpoint) => _counts.AddOrUpdate(endpoint, 1, (_, n) => n + 1);
@@ -187,9 +195,16 @@ public sealed class TestOp : IAsyncDisposable
             return fault;
         }
         await Task.Delay(Delay, aborted);
-        return JwksDown
-            ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable)
-            : Results.Text(TestSigningKey.Jwks(Published), "application/json");
+        if (JwksDown)
+        {
+            return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+        }
+        string body;
+        lock (Published) // a rotation may run while logins go on (the rotation-storm benchmark)
+        {
+            body = TestSigningKey.Jwks(Published);
+        }
+        return Results.Text(body, "application/json");
     }
 
     private IResult Authorize(HttpRequest request)
