@@ -31,6 +31,7 @@ public sealed class ProviderScenarios(OpsFixture ops)
         // One discovery and one JWKS per provider, fetched at its own OP; one code redeemed at each.
         Assert.Equal(new OpCounts(1, 1, 1), await s["alpha"].CountsAsync());
         Assert.Equal(new OpCounts(1, 1, 1), await s["beta"].CountsAsync());
+        s.Ran();
     }
 
     [SkippableTheory]
@@ -52,13 +53,14 @@ public sealed class ProviderScenarios(OpsFixture ops)
         Assert.Equal(2, browser.CredentialsSubmitted);
         Assert.Equal([OidcAuditCategories.LoginSucceeded, OidcAuditCategories.LoginSucceeded], s.Rows.Select(r => r.Category));
         Assert.Equal(1, (await s["alpha"].CountsAsync()).Jwks);
+        s.Ran();
     }
 
     [SkippableTheory]
     [MemberData(nameof(OpsFixture.All), MemberType = typeof(OpsFixture))]
     public async Task A_rotation_at_one_provider_never_touches_the_other(string op)
     {
-        await using var s = await Scenario.StartAsync(ops.Get(op), "alpha", "beta");
+        await using var s = await Scenario.StartAsync(ops.Get(op, RotationMode.DropOld), "alpha", "beta");
         await Expect.SignedIn(s.LoginAsync("alpha"));
         await Expect.SignedIn(s.LoginAsync("beta"));
 
@@ -72,6 +74,7 @@ public sealed class ProviderScenarios(OpsFixture ops)
             [OidcAuditCategories.LoginSucceeded, OidcAuditCategories.LoginSucceeded, OidcAuditCategories.KidMismatchRecovered, OidcAuditCategories.LoginSucceeded],
             s.Rows.Select(r => r.Category));
         Assert.Equal("alpha", s.Rows[2].ProviderId);
+        s.Ran();
     }
 
     [SkippableTheory]
@@ -108,6 +111,7 @@ public sealed class ProviderScenarios(OpsFixture ops)
         Assert.Equal(new OpCounts(1, 1, 0), await s["beta"].CountsAsync());
         // Alpha's flow is untouched: its answer still signs the user in through alpha.
         await Expect.SignedIn(browser.FinishLoginAsync(atAlpha));
+        s.Ran();
     }
 
     private static async Task<JsonElement> WhoAmIAsync(Support.BrowserClient browser)
