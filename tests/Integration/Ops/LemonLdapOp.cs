@@ -90,12 +90,8 @@ public sealed partial class LemonLdapOp : IOpFixture
             await instance.DisposeAsync();
             throw new InvalidOperationException($"LemonLDAP::NG did not start after {started.Elapsed.TotalSeconds:0.0} s: {e.Message}\n{logs}", e);
         }
-        StartupTimes.Add(started.Elapsed);
         return new Issuer(instance, portal, $"{name}-client", $"{name}-secret-value");
     }
-
-    /// <summary>How long each instance took from nothing to a JWKS answer (reported by the fixture test).</summary>
-    public static System.Collections.Concurrent.ConcurrentBag<TimeSpan> StartupTimes { get; } = [];
 
     /// <summary>LemonLDAP's layout: one issuer per proxy (prefix "/"), endpoints under /oauth2/.</summary>
     private static (string Prefix, string Kind) Classify(string path) => ("/", path switch
