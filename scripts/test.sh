@@ -8,11 +8,16 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 # Debian packages the tests need, installed when missing (needs root or sudo):
 # - chromium and chromium-driver: the browser test (a test tool's own browser download fails offline);
-# - postgresql: the audit store tests start their own server from its binaries.
+# - postgresql: the audit store tests start their own server from its binaries;
+# - lemonldap-ng, lemonldap-ng-fastcgi-server and nginx: the integration suite's LemonLDAP::NG OP, started
+#   by its fixture from a private configuration in a temp directory (no systemd, nothing in /etc used).
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+[ -x /usr/share/lemonldap-ng/bin/rotateOidcKeys ] || missing+=(lemonldap-ng)
+[ -x /usr/sbin/llng-fastcgi-server ] || missing+=(lemonldap-ng-fastcgi-server)
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
 if [ ${#missing[@]} -gt 0 ]; then
     sudo_cmd=""
     if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
@@ -38,6 +43,9 @@ rm -rf TestResults
 mkdir -p TestResults
 # Randomised tests append their seed and input hash here (a fixed seed when CI=true; OIDCRP_FUZZ_SEED replays a run).
 export OIDCRP_FUZZ_LOG="$PWD/TestResults/fuzz-runs.txt"
+# Each OP-matrix scenario that ran to its end appends "op<TAB>scenario" here (.ci/run prints the count per OP).
+export OIDCRP_OP_MATRIX_LOG="$PWD/TestResults/op-matrix-runs.txt"
+export OIDCRP_OP_STEPS_LOG="$PWD/TestResults/op-matrix-steps-not-expressed.txt"
 # Everything builds (the samples and benchmarks too, which dotnet test alone would skip), then the tests run.
 dotnet build OidcRp.sln --configuration Release
 status=0

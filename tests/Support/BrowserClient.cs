@@ -86,7 +86,7 @@ public sealed class BrowserClient(string rpBase) : IDisposable
             }
             // A login page at the OP: fill in the credentials and submit.
             var fields = form.Submission();
-            foreach (var name in new[] { "username", "login" }.Where(form.Fields.ContainsKey))
+            foreach (var name in new[] { "username", "login", "user" }.Where(form.Fields.ContainsKey))
             {
                 fields[name] = Username;
             }

@@ -9,9 +9,10 @@ using Microsoft.Extensions.Logging;
 namespace OidcRp.Tests.Integration.Ops;
 
 /// <summary>
-/// A forwarding proxy on 127.0.0.1 in front of an OP that cannot count its own requests (Keycloak).
-/// Everything (browser and RP) reaches the OP through it, so it counts at the OP's door; it can also
-/// make the JWKS answer 503 and leave chosen kids out of the JWKS.
+/// A forwarding proxy on 127.0.0.1 in front of an OP that cannot count its own requests (Keycloak,
+/// LemonLDAP::NG). Everything (browser and RP) reaches the OP through it, so it counts at the OP's door;
+/// it can also make the JWKS answer 503, leave chosen kids out of the JWKS, or keep serving a pinned
+/// JWKS. Requests are classified by a function of the path (Keycloak's layout by default).
 /// </summary>
 public sealed class LoopbackProxy : IAsyncDisposable
 {
@@ -23,6 +24,7 @@ public sealed class LoopbackProxy : IAsyncDisposable
 
     private readonly ConcurrentDictionary<string, int> _counts = new();
     private readonly HttpClient _forward = new(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false });
+    private Func<string, (string Prefix, string Kind)> _classify = KeycloakLayout;
     private WebApplication? _app;
 
     public Uri? Target { get; set; }
@@ -32,12 +34,17 @@ public sealed class LoopbackProxy : IAsyncDisposable
 
     public ConcurrentDictionary<string, bool> HiddenKids { get; } = new();
 
+    /// <summary>Path prefixes whose JWKS is answered with this body instead of the OP's (a key the JWKS never shows).</summary>
+    public ConcurrentDictionary<string, string> PinnedJwks { get; } = new();
+
     /// <summary>Requests of a kind (discovery, jwks, token) under a path prefix (one per issuer).</summary>
     public int Count(string prefix, string kind) => _counts.GetValueOrDefault(prefix + "|" + kind);
 
-    public static async Task<LoopbackProxy> StartAsync(int port)
+    /// <param name="port">The loopback port to listen on.</param>
+    /// <param name="classify">Maps a request path to its issuer prefix and kind (discovery, jwks, token, other).</param>
+    public static async Task<LoopbackProxy> StartAsync(int port, Func<string, (string Prefix, string Kind)>? classify = null)
     {
-        var proxy = new LoopbackProxy();
+        var proxy = new LoopbackProxy { _classify = classify ?? KeycloakLayout };
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
@@ -47,7 +54,10 @@ public sealed class LoopbackProxy : IAsyncDisposable
         return proxy;
     }
 
-    private static string Kind(PathString path) => path.Value switch
+    /// <summary>Keycloak: issuers are <c>/realms/{name}</c>, endpoints under <c>protocol/openid-connect</c>.</summary>
+    public static (string Prefix, string Kind) KeycloakLayout(string path) => (Prefix(path), Kind(path));
+
+    private static string Kind(string path) => path switch
     {
         { } p when p.EndsWith("/.well-known/openid-configuration", StringComparison.Ordinal) => "discovery",
         { } p when p.EndsWith("/protocol/openid-connect/certs", StringComparison.Ordinal) => "jwks",
@@ -55,20 +65,25 @@ public sealed class LoopbackProxy : IAsyncDisposable
         _ => "other",
     };
 
-    private static string Prefix(PathString path)
+    private static string Prefix(string path)
     {
-        var segments = (path.Value ?? "/").Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         return segments.Length >= 2 ? $"/{segments[0]}/{segments[1]}" : "/";
     }
 
     private async Task ForwardAsync(HttpContext context)
     {
-        var kind = Kind(context.Request.Path);
-        var prefix = Prefix(context.Request.Path);
+        var (prefix, kind) = _classify(context.Request.Path.Value ?? "/");
         _counts.AddOrUpdate(prefix + "|" + kind, 1, (_, n) => n + 1);
         if (kind == "jwks" && JwksDown.ContainsKey(prefix))
         {
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return;
+        }
+        if (kind == "jwks" && PinnedJwks.TryGetValue(prefix, out var pinned))
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(pinned);
             return;
         }
         using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri(Target!, context.Request.Path + context.Request.QueryString));

@@ -3,17 +3,28 @@ namespace OidcRp.Tests.Integration.Ops;
 /// <summary>Every OP the scenarios run against. A new OP joins the matrix by adding its fixture here.</summary>
 public sealed class OpsFixture : IAsyncLifetime
 {
-    private readonly Dictionary<string, IOpFixture> _ops = new IOpFixture[] { new OidcProviderOp(), new OpenIddictOp(), new KeycloakOp() }
+    /// <summary>The start of every rotation-shape skip reason (.ci/run accepts these skips and counts them).</summary>
+    public const string CannotRotatePrefix = "OP cannot express rotation";
+
+    private readonly Dictionary<string, IOpFixture> _ops = new IOpFixture[] { new OidcProviderOp(), new OpenIddictOp(), new LemonLdapOp(), new KeycloakOp() }
         .ToDictionary(o => o.Name);
 
     /// <summary>The theory data of every scenario: one row per OP.</summary>
-    public static TheoryData<string> All => ["oidc-provider", "openiddict", "keycloak"];
+    public static TheoryData<string> All => ["oidc-provider", "openiddict", "lemonldap-ng", "keycloak"];
 
-    /// <summary>The OP of that name; skips the test (with its stated reason) when it cannot run here.</summary>
-    public IOpFixture Get(string name)
+    /// <summary>
+    /// The OP of that name; skips the test (with its stated reason) when it cannot run here, or when it cannot
+    /// express one of the rotation shapes the scenario needs (named in the skip reason).
+    /// </summary>
+    public IOpFixture Get(string name, params RotationMode[] rotations)
     {
         var op = _ops[name];
         Skip.If(op.SkipReason is not null, op.SkipReason);
+        foreach (var mode in rotations)
+        {
+            var reason = op.CannotRotate(mode);
+            Skip.If(reason is not null, $"{CannotRotatePrefix} {mode}: {reason}");
+        }
         return op;
     }
 

@@ -56,4 +56,19 @@ public interface IOpFixture : IAsyncDisposable
 
     /// <summary>Starts a fresh issuer with one confidential client for the RP. Users: alice, bob, admin (password: name + "-password").</summary>
     Task<IOpIssuer> StartIssuerAsync(string name, OpClient client);
+
+    /// <summary>
+    /// Why this OP cannot express a rotation shape, or null when it can. A scenario needing a shape the OP
+    /// cannot express skips with this reason (named, and counted by .ci/run), never silently.
+    /// </summary>
+    string? CannotRotate(RotationMode mode) => null;
+
+    /// <summary>Whether <see cref="IOpIssuer.RotateAsync"/> can produce <paramref name="mode"/> at this OP.</summary>
+    bool CanRotate(RotationMode mode) => CannotRotate(mode) is null;
+
+    /// <summary>
+    /// What the browser types into the OP's login form for a scenario user (alice, bob, admin). The
+    /// default is the user and name + "-password"; an OP with fixed built-in users maps them.
+    /// </summary>
+    (string Username, string Password) Credentials(string user) => (user, user + "-password");
 }

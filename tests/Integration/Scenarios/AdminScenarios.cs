@@ -13,7 +13,7 @@ public sealed class AdminScenarios(OpsFixture ops)
     [MemberData(nameof(OpsFixture.All), MemberType = typeof(OpsFixture))]
     public async Task Forced_refresh_shows_the_kids_before_and_after_then_429_inside_the_interval_and_404_for_unknown_ids(string op)
     {
-        await using var s = await Scenario.StartAsync(ops.Get(op), "alpha");
+        await using var s = await Scenario.StartAsync(ops.Get(op, RotationMode.KeepOld), "alpha");
         using var admin = s.Browser("admin");
         await Expect.SignedIn(admin.LoginAsync("alpha"));
         var kid = await s["alpha"].RotateAsync(RotationMode.KeepOld);
@@ -48,6 +48,7 @@ public sealed class AdminScenarios(OpsFixture ops)
         Assert.All(rows, r => Assert.Equal($"alpha:{s.Rows[0].Subject}", r.Actor));
         Assert.Equal(kidsAfter, rows[0].KidsAfter);
         Assert.Equal(OidcAuditCategories.LoginSucceeded, s.Rows[^1].Category);
+        s.Ran();
     }
 
     [SkippableTheory]
@@ -70,5 +71,6 @@ public sealed class AdminScenarios(OpsFixture ops)
         Assert.Equal(
             [(OidcAuditCategories.AdminRefresh, "anonymous"), (OidcAuditCategories.AdminRefresh, $"alpha:{s.Rows[0].Subject}")],
             denied.Select(r => (r.Category, r.Actor)));
+        s.Ran();
     }
 }

@@ -12,7 +12,7 @@ public sealed class FailureScenarios(OpsFixture ops)
     [MemberData(nameof(OpsFixture.All), MemberType = typeof(OpsFixture))]
     public async Task A_kid_the_op_never_publishes_fails_with_one_fetch_then_twenty_throttled_logins_fetch_nothing(string op)
     {
-        await using var s = await Scenario.StartAsync(ops.Get(op), "alpha");
+        await using var s = await Scenario.StartAsync(ops.Get(op, RotationMode.Unpublished), "alpha");
         await Expect.SignedIn(s.LoginAsync("alpha"));
         var kid = await s["alpha"].RotateAsync(RotationMode.Unpublished);
         var before = await s["alpha"].CountsAsync();
@@ -42,13 +42,14 @@ public sealed class FailureScenarios(OpsFixture ops)
         Assert.All(rows.Skip(1), r => Assert.Equal((OidcAuditCategories.KidMismatchThrottled, kid, false), (r.Category, r.Kid, r.KeysRefreshed)));
         Assert.Equal(20, rows.Skip(1).Sum(r => r.Count));
         Assert.All(rows, r => Assert.Equal(OidcAuditOutcomes.Failure, r.Outcome));
+        s.Ran();
     }
 
     [SkippableTheory]
     [MemberData(nameof(OpsFixture.All), MemberType = typeof(OpsFixture))]
     public async Task Jwks_down_during_a_kid_miss_is_jwks_unreachable_and_the_cached_key_keeps_working(string op)
     {
-        await using var s = await Scenario.StartAsync(ops.Get(op), "alpha");
+        await using var s = await Scenario.StartAsync(ops.Get(op, RotationMode.KeepOld, RotationMode.Revert), "alpha");
         await Expect.SignedIn(s.LoginAsync("alpha"));
         await s["alpha"].SetJwksDownAsync(true);
         await s["alpha"].RotateAsync(RotationMode.KeepOld);
@@ -68,5 +69,6 @@ public sealed class FailureScenarios(OpsFixture ops)
         Assert.Equal(
             [(OidcAuditCategories.JwksUnreachable, OidcAuditOutcomes.Failure), (OidcAuditCategories.LoginSucceeded, OidcAuditOutcomes.Success)],
             s.Rows.Skip(1).Select(r => (r.Category, r.Outcome)));
+        s.Ran();
     }
 }

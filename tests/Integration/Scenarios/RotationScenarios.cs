@@ -23,7 +23,7 @@ public sealed class RotationScenarios(OpsFixture ops)
     [MemberData(nameof(OpsFixture.All), MemberType = typeof(OpsFixture))]
     public async Task Staged_then_promoted_key_is_recovered_on_the_first_login_it_signs(string op)
     {
-        await using var s = await Scenario.StartAsync(ops.Get(op), "alpha");
+        await using var s = await Scenario.StartAsync(ops.Get(op, RotationMode.Stage, RotationMode.Promote), "alpha");
         await Expect.SignedIn(s.LoginAsync("alpha"));
         await s["alpha"].RotateAsync(RotationMode.Stage);
         await Expect.SignedIn(s.LoginAsync("alpha")); // still signed with the old key: nothing to recover
@@ -37,13 +37,14 @@ public sealed class RotationScenarios(OpsFixture ops)
         Assert.Equal([OidcAuditCategories.LoginSucceeded, OidcAuditCategories.LoginSucceeded, OidcAuditCategories.KidMismatchRecovered],
             s.Rows.Select(r => r.Category));
         Assert.Equal(kid, s.Rows[^1].Kid);
+        s.Ran();
     }
 
     [SkippableTheory]
     [MemberData(nameof(OpsFixture.All), MemberType = typeof(OpsFixture))]
     public async Task Two_rotations_a_minute_apart_are_both_recovered(string op)
     {
-        await using var s = await Scenario.StartAsync(ops.Get(op), "alpha");
+        await using var s = await Scenario.StartAsync(ops.Get(op, RotationMode.KeepOld), "alpha");
         await Expect.SignedIn(s.LoginAsync("alpha"));
 
         await s["alpha"].RotateAsync(RotationMode.KeepOld);
@@ -54,13 +55,14 @@ public sealed class RotationScenarios(OpsFixture ops)
 
         Assert.Equal(2, s.Rows.Count(r => r.Category == OidcAuditCategories.KidMismatchRecovered));
         Assert.Equal(3, (await s["alpha"].CountsAsync()).Jwks);
+        s.Ran();
     }
 
     [SkippableTheory]
     [MemberData(nameof(OpsFixture.All), MemberType = typeof(OpsFixture))]
     public async Task Login_started_before_a_rotation_and_finished_after_it_is_recovered_in_that_callback(string op)
     {
-        await using var s = await Scenario.StartAsync(ops.Get(op), "alpha");
+        await using var s = await Scenario.StartAsync(ops.Get(op, RotationMode.DropOld), "alpha");
         await Expect.SignedIn(s.LoginAsync("alpha"));
         using var browser = s.Browser();
         var pending = await browser.BeginLoginAsync("alpha");
@@ -71,26 +73,36 @@ public sealed class RotationScenarios(OpsFixture ops)
         await Expect.SignedIn(response);
         Assert.Equal(OidcAuditCategories.KidMismatchRecovered, s.Rows[^1].Category);
         Assert.Equal(2, (await s["alpha"].CountsAsync()).Jwks);
+        s.Ran();
     }
 
     /// <summary>
     /// The refresh rule's field shape, inside one kid-miss window (the RP's clock moves half a second per step, background
     /// refresh never runs): rotations in quick succession each recovered on their first login with exactly one
     /// fetch, an unpublished kid looked up once, then twenty random kids costing exactly what is left of the budget.
+    /// A step the OP's rotation cannot express (LemonLDAP::NG keeps exactly one key: no kept old key, no staging) is
+    /// named, counted and left out; the others still run in the same window.
     /// </summary>
     [SkippableTheory]
     [MemberData(nameof(OpsFixture.All), MemberType = typeof(OpsFixture))]
     public async Task Rotations_in_quick_succession_are_each_recovered_and_forged_kids_cost_exactly_the_budget(string op)
     {
-        await using var s = await Scenario.StartAsync(ops.Get(op), "alpha");
+        var fixture = ops.Get(op, RotationMode.DropOld, RotationMode.Unpublished);
+        await using var s = await Scenario.StartAsync(fixture, "alpha");
         var budget = s.Rp.Services.GetRequiredService<IOptions<OidcRpOptions>>().Value.Keys.KidMissBudget;
         await Expect.SignedIn(s.LoginAsync("alpha")); // warm-up: the first load
         var steps = new List<(string Step, string Category, string? Reason, int Fetches)>();
+        var inexpressible = new List<string>();
 
         async Task Step(string step, RotationMode? mode)
         {
             if (mode is { } rotation)
             {
+                if (fixture.CannotRotate(rotation) is { } why)
+                {
+                    inexpressible.Add($"{step} ({why})");
+                    return;
+                }
                 await s["alpha"].RotateAsync(rotation);
             }
             var before = (await s["alpha"].CountsAsync()).Jwks;
@@ -115,27 +127,36 @@ public sealed class RotationScenarios(OpsFixture ops)
             await Step("a random unknown kid", RotationMode.Unpublished);
         }
 
-        Assert.Equal(
+        (string, string, string?, int)[] genuine =
         [
             ("rotate, old key dropped", OidcAuditCategories.KidMismatchRecovered, null, 1),
             ("rotate again, old key kept", OidcAuditCategories.KidMismatchRecovered, null, 1),
             ("stage the next key", OidcAuditCategories.LoginSucceeded, null, 0),
             ("promote the staged key", OidcAuditCategories.KidMismatchRecovered, null, 1),
             ("a kid the OP never publishes", OidcAuditCategories.KidMismatchUnrecovered, OidcRpReasons.KidNotFound, 1),
-        ], steps.Take(5));
-        Assert.All(steps.Skip(5).Take(5), x => Assert.Equal((OidcAuditCategories.KidMismatchThrottled, OidcRpReasons.KidRecentlyLookedUp, 0), (x.Category, x.Reason, x.Fetches)));
+        ];
+        var expressed = genuine.Where(g => !inexpressible.Exists(x => x.StartsWith(g.Item1, StringComparison.Ordinal))).ToList();
+        Assert.Equal(expressed, steps.Take(expressed.Count));
+        var rest = steps.Skip(expressed.Count).ToList();
+        Assert.All(rest.Take(5), x => Assert.Equal((OidcAuditCategories.KidMismatchThrottled, OidcRpReasons.KidRecentlyLookedUp, 0), (x.Category, x.Reason, x.Fetches)));
         // Recoveries give their draw back: the unpublished kid spent one, the random kids spend the rest, then nothing.
-        var random = steps.Skip(10).ToList();
+        var random = rest.Skip(5).ToList();
+        Assert.Equal(20, random.Count);
         Assert.Equal(budget - 1, random.Sum(x => x.Fetches));
         Assert.All(random.Take(budget - 1), x => Assert.Equal((OidcAuditCategories.KidMismatchUnrecovered, OidcRpReasons.KidNotFound, 1), (x.Category, x.Reason, x.Fetches)));
         Assert.All(random.Skip(budget - 1), x => Assert.Equal((OidcAuditCategories.KidMismatchThrottled, OidcRpReasons.KidMissBudgetSpent, 0), (x.Category, x.Reason, x.Fetches)));
         Assert.True(TimeSpan.FromMilliseconds(500 * steps.Count) < s.Rp.Services.GetRequiredService<IOptions<OidcRpOptions>>().Value.Keys.KidMissWindow,
             "the scenario must fit in one kid-miss window");
+        s.Ran();
+        if (inexpressible.Count > 0)
+        {
+            s.NotExpressed(inexpressible); // named in the OP matrix log: steps this OP's rotation cannot express
+        }
     }
 
-    private async Task RecoveredAfter(string op, RotationMode mode)
+    private async Task RecoveredAfter(string op, RotationMode mode, [System.Runtime.CompilerServices.CallerMemberName] string scenario = "")
     {
-        await using var s = await Scenario.StartAsync(ops.Get(op), "alpha");
+        await using var s = await Scenario.StartAsync(ops.Get(op, mode), "alpha");
         await Expect.SignedIn(s.LoginAsync("alpha"));
         var before = await s["alpha"].CountsAsync();
 
@@ -149,5 +170,6 @@ public sealed class RotationScenarios(OpsFixture ops)
         var row = s.Rows[^1];
         Assert.Equal((OidcAuditCategories.KidMismatchRecovered, OidcAuditOutcomes.Success, kid, true), (row.Category, row.Outcome, row.Kid, row.KeysRefreshed));
         Assert.Single(s.Rows, r => r.Category == OidcAuditCategories.KidMismatchRecovered);
+        s.Ran(scenario);
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using OidcRp.Audit;
 using OidcRp.Tests.Integration.Ops;
 using OidcRp.Tests.Support;
@@ -8,9 +9,11 @@ namespace OidcRp.Tests.Integration.Scenarios;
 public sealed class Scenario : IAsyncDisposable
 {
     private readonly Dictionary<string, IOpIssuer> _issuers;
+    private readonly IOpFixture _op;
 
-    private Scenario(RpApp rp, Dictionary<string, IOpIssuer> issuers)
+    private Scenario(IOpFixture op, RpApp rp, Dictionary<string, IOpIssuer> issuers)
     {
+        _op = op;
         Rp = rp;
         _issuers = issuers;
     }
@@ -32,10 +35,21 @@ public sealed class Scenario : IAsyncDisposable
                 [$"http://127.0.0.1:{port}/auth/oidc/{id}/signout-callback"]));
         }
         var rp = await RpApp.StartAsync(issuers.Select(i => new RpProvider(i.Key, i.Value.Authority, i.Value.ClientId, i.Value.ClientSecret)), port: port);
-        return new Scenario(rp, issuers);
+        return new Scenario(op, rp, issuers);
     }
 
-    public BrowserClient Browser(string user = "alice") => Rp.Browser(user);
+    /// <summary>A fresh browser for a scenario user; it types the OP's credentials for that user (see <see cref="IOpFixture.Credentials"/>).</summary>
+    public BrowserClient Browser(string user = "alice")
+    {
+        var (username, password) = _op.Credentials(user);
+        return Rp.Browser(username, password);
+    }
+
+    /// <summary>The scenario's last step: counts it as run against this OP (see <see cref="OpMatrixLog"/>).</summary>
+    public void Ran([CallerMemberName] string scenario = "") => OpMatrixLog.Ran(_op.Name, scenario);
+
+    /// <summary>Names the steps of this scenario the OP's rotation cannot express (see <see cref="OpMatrixLog.NotExpressed"/>).</summary>
+    public void NotExpressed(IEnumerable<string> steps, [CallerMemberName] string scenario = "") => OpMatrixLog.NotExpressed(_op.Name, scenario, steps);
 
     /// <summary>A whole login in a fresh browser; returns the RP's answer to the callback.</summary>
     public async Task<HttpResponseMessage> LoginAsync(string providerId, string user = "alice")
