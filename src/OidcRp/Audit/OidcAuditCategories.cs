@@ -12,7 +12,7 @@ public static class OidcAuditCategories
     /// <summary>The kid was still unknown after the refresh: possible forgery or misconfiguration.</summary>
     public const string KidMismatchUnrecovered = "kid_mismatch_unrecovered";
 
-    /// <summary>The kid was unknown and no refresh ran because of the cooldown.</summary>
+    /// <summary>The kid was unknown and no fetch ran: looked up moments ago, or the kid-miss budget is spent (see the reason).</summary>
     public const string KidMismatchThrottled = "kid_mismatch_throttled";
 
     /// <summary>The refresh was tried and failed; the last good keys are kept.</summary>

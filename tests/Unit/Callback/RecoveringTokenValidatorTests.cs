@@ -75,7 +75,7 @@ public sealed class RecoveringTokenValidatorTests : IDisposable
     }
 
     [Fact]
-    public async Task Miss_after_the_cooldown_fetches_again()
+    public async Task Miss_after_the_window_fetches_again()
     {
         await _h.LoadAsync();
         using var forged = TestSigningKey.Create("forged");

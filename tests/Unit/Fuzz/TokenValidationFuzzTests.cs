@@ -9,7 +9,7 @@ namespace OidcRp.Tests.Unit.Fuzz;
 /// <summary>
 /// The token-validation entry point under a fuzz run with a fixed budget (<c>OIDCRP_FUZZ_INPUTS</c>,
 /// default 10,000 tokens): no input throws, every outcome is a known category with a reason, and all of
-/// them together make the provider serve its JWKS at most once more (the kid-miss cooldown holds, as
+/// them together make the provider serve its JWKS at most the kid-miss budget more (the budget holds, as
 /// the clock does not move).
 /// </summary>
 public sealed class TokenValidationFuzzTests(ITestOutputHelper output) : IDisposable
