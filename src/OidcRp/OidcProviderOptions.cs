@@ -24,6 +24,23 @@ public sealed class OidcProviderOptions
     /// <summary>The expected issuer when it differs from <see cref="Authority"/> or no authority is set.</summary>
     public string? Issuer { get; set; }
 
+    /// <summary>
+    /// A multi-tenant issuer template holding <c>{tenantid}</c> once, as a whole path segment, for a multi-tenant
+    /// provider OidcRp does not recognise from <see cref="Authority"/> alone (Entra ID in another cloud, a test OP).
+    /// The discovery document's <c>issuer</c> must equal it exactly; an ID token's <c>iss</c> must equal it with the
+    /// token's own <c>tid</c> (a GUID) in place of <c>{tenantid}</c>. Not needed for Entra ID's public cloud
+    /// (<c>https://login.microsoftonline.com/common/v2.0</c> and the like): see the README's Entra ID section.
+    /// </summary>
+    public string? IssuerTemplate { get; set; }
+
+    /// <summary>
+    /// For a multi-tenant provider (an Entra ID <c>common</c>, <c>organizations</c> or <c>consumers</c> authority, or
+    /// <see cref="IssuerTemplate"/>): the tenant GUIDs allowed to sign in; other tenants are refused
+    /// (<c>tenant_not_allowed</c>). Empty (the default): users of ANY tenant can sign in, and start-up logs a warning.
+    /// Refused at start-up on a provider that is not multi-tenant.
+    /// </summary>
+    public IList<string> AllowedTenants { get; } = [];
+
     /// <summary>The client id registered at the provider.</summary>
     public string? ClientId { get; set; }
 

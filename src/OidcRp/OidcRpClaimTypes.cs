@@ -21,6 +21,12 @@ public static class OidcRpClaimTypes
     /// <summary>The validated ID token's <c>sub</c>, as OidcRp read it (unique per provider only).</summary>
     public const string Subject = "oidcrp_subject";
 
+    /// <summary>
+    /// The tenant (a lowercase GUID, the ID token's <c>tid</c>) of a multi-tenant provider such as Entra ID <c>common</c>;
+    /// absent for single-issuer providers. Subjects of such a provider are unique per tenant only.
+    /// </summary>
+    public const string Tenant = "oidcrp_tenant";
+
     /// <summary>True when <paramref name="claimType"/> is in OidcRp's reserved namespace.</summary>
     public static bool IsReserved(string claimType) =>
         claimType is not null && claimType.StartsWith(ReservedPrefix, StringComparison.OrdinalIgnoreCase);

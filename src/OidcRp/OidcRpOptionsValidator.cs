@@ -56,6 +56,7 @@ internal sealed partial class OidcRpOptionsValidator : IValidateOptions<OidcRpOp
             CheckUrl(errors, where, "Authority", provider.Authority, provider.RequireHttpsMetadata);
             CheckUrl(errors, where, "MetadataAddress", provider.MetadataAddress, provider.RequireHttpsMetadata);
             CheckUrl(errors, where, "Issuer", provider.Issuer, provider.RequireHttpsMetadata);
+            CheckTenants(errors, where, provider);
             CheckAlgorithms(errors, where, provider);
             CheckPath(errors, where, "CallbackPath", provider.CallbackPath);
             CheckPath(errors, where, "SignedOutCallbackPath", provider.SignedOutCallbackPath);
@@ -117,6 +118,43 @@ internal sealed partial class OidcRpOptionsValidator : IValidateOptions<OidcRpOp
         else if (!string.IsNullOrEmpty(uri.Fragment) || (name != "MetadataAddress" && !string.IsNullOrEmpty(uri.Query)))
         {
             errors.Add($"{where}: {name} must not have a fragment{(name == "MetadataAddress" ? "" : " or query")}.");
+        }
+    }
+
+    private static void CheckTenants(List<string> errors, string where, OidcProviderOptions provider)
+    {
+        if (provider.Issuer?.Contains(Providers.IssuerRule.TenantPlaceholder, StringComparison.OrdinalIgnoreCase) == true)
+        {
+            errors.Add($"{where}: Issuer holds {Providers.IssuerRule.TenantPlaceholder}; a multi-tenant issuer is IssuerTemplate (not needed for an Entra ID common, organizations or consumers Authority).");
+        }
+        if (provider.IssuerTemplate is { } template)
+        {
+            CheckUrl(errors, where, "IssuerTemplate", template, provider.RequireHttpsMetadata);
+            if (!string.IsNullOrEmpty(provider.Issuer))
+            {
+                errors.Add($"{where}: set either Issuer or IssuerTemplate, not both.");
+            }
+            // Once, as a whole path segment: the tenant can never reach the host, the scheme or another segment's text.
+            var placeholder = Providers.IssuerRule.TenantPlaceholder;
+            var at = template.IndexOf(placeholder, StringComparison.Ordinal);
+            var segmentStart = at > 0 && template[at - 1] == '/';
+            var segmentEnd = at >= 0 && (at + placeholder.Length == template.Length || template[at + placeholder.Length] == '/');
+            if (at < 0 || template.IndexOf(placeholder, at + 1, StringComparison.Ordinal) >= 0 || !segmentStart || !segmentEnd
+                || !Uri.TryCreate(template, UriKind.Absolute, out var uri) || uri.Host.Contains('{', StringComparison.Ordinal))
+            {
+                errors.Add($"{where}: IssuerTemplate must hold {placeholder} exactly once, as a whole path segment (https://host/{placeholder}/v2.0).");
+            }
+        }
+        foreach (var tenant in provider.AllowedTenants)
+        {
+            if (!Providers.IssuerRule.TryParseTenant(tenant, out _))
+            {
+                errors.Add($"{where}: AllowedTenants: '{tenant}' is not a tenant id (a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47; domains are not accepted).");
+            }
+        }
+        if (provider.AllowedTenants.Count > 0 && !Providers.IssuerRule.IsTemplateProvider(provider))
+        {
+            errors.Add($"{where}: AllowedTenants applies only to a multi-tenant provider (an Entra ID common, organizations or consumers Authority, or IssuerTemplate); this provider has one issuer.");
         }
     }
 

@@ -16,8 +16,19 @@ public static class OidcRpPrincipalExtensions
     }
 
     /// <summary>
+    /// The tenant (lowercase GUID) the user signed in from, for a multi-tenant provider such as Entra ID <c>common</c>;
+    /// null for single-issuer providers and users OidcRp did not sign in.
+    /// </summary>
+    public static string? GetOidcTenant(this ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return FindOwn(user, OidcRpClaimTypes.Provider) is null ? null : FindOwn(user, OidcRpClaimTypes.Tenant);
+    }
+
+    /// <summary>
     /// How audit rows name this user as an actor: <c>{provider}:{sub}</c> for OidcRp sign-ins (subjects are
-    /// only unique per provider), both read from OidcRp's own claims; <c>local:{name}</c> (or <c>local</c>) for an
+    /// only unique per provider), and <c>{provider}:{tenant}:{sub}</c> for a multi-tenant provider (subjects are only
+    /// unique per tenant there), all read from OidcRp's own claims; <c>local:{name}</c> (or <c>local</c>) for an
     /// identity OidcRp did not sign in; <c>anonymous</c> for no user, and also (failing closed) for an OidcRp
     /// identity whose subject claim is missing.
     /// </summary>
@@ -33,7 +44,11 @@ public static class OidcRpPrincipalExtensions
             // Never "provider:…": a name chosen elsewhere must not read like an OidcRp actor.
             return identity.Name is { Length: > 0 } name ? "local:" + name : "local";
         }
-        return FindOwn(user, OidcRpClaimTypes.Subject) is { } subject ? provider + ":" + subject : "anonymous";
+        if (FindOwn(user, OidcRpClaimTypes.Subject) is not { } subject)
+        {
+            return "anonymous";
+        }
+        return FindOwn(user, OidcRpClaimTypes.Tenant) is { } tenant ? provider + ":" + tenant + ":" + subject : provider + ":" + subject;
     }
 
     private static string? FindOwn(ClaimsPrincipal user, string type)

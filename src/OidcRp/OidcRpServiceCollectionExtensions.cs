@@ -88,6 +88,7 @@ public static class OidcRpServiceCollectionExtensions
         services.TryAddSingleton<CallbackReplayGuard>();
         services.TryAddSingleton<IOidcProviders, OidcProviders>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BackgroundKeyRefresh>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OpenTenantWarning>());
         services.TryAddSingleton<AdminEndpointSources>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AuditAggregationFlush>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AdminEndpointGuard>());

@@ -64,6 +64,23 @@ public sealed class TestOp : IAsyncDisposable
 
     public bool AdvertiseIssParameter { get; set; }
 
+    /// <summary>
+    /// Multi-tenant mode, shaped like Entra ID's <c>common</c>: discovery publishes <see cref="TemplateIssuer"/> and ID
+    /// tokens are issued for <see cref="Tenant"/> (<c>iss</c> = <see cref="TenantIssuer"/>, <c>tid</c> = the tenant).
+    /// </summary>
+    public bool PublishIssuerTemplate { get; set; }
+
+    /// <summary>The tenant ID tokens are issued for in multi-tenant mode.</summary>
+    public string? Tenant { get; set; }
+
+    /// <summary>This OP's issuer template: <c>{Issuer}/{tenantid}/v2.0</c>, as Entra ID's v2.0 endpoints.</summary>
+    public string TemplateIssuer => Issuer + "/{tenantid}/v2.0";
+
+    /// <summary>The issuer of one tenant in multi-tenant mode.</summary>
+    public string TenantIssuer(string tenant) => $"{Issuer}/{tenant}/v2.0";
+
+    private string TokenIssuer => PublishIssuerTemplate && Tenant is not null ? TenantIssuer(Tenant) : Issuer;
+
     /// <summary>What discovery advertises as <c>id_token_signing_alg_values_supported</c>.</summary>
     public string[] AdvertisedAlgorithms { get; set; } = ["RS256"];
 
@@ -173,7 +190,7 @@ public sealed class TestOp : IAsyncDisposable
         }
         var document = new Dictionary<string, object>
         {
-            ["issuer"] = Issuer,
+            ["issuer"] = PublishIssuerTemplate ? TemplateIssuer : Issuer,
             ["authorization_endpoint"] = Issuer + "/authorize",
             ["token_endpoint"] = Issuer + "/token",
             ["jwks_uri"] = Issuer + "/jwks",
@@ -234,7 +251,7 @@ public sealed class TestOp : IAsyncDisposable
             _grants[code] = new Grant(q["client_id"]!, redirectUri, q["nonce"], q["code_challenge"]!, NextSubject);
             fields["code"] = code;
         }
-        if ((ResponseIss ?? (AdvertiseIssParameter ? Issuer : null)) is { } iss)
+        if ((ResponseIss ?? (AdvertiseIssParameter ? TokenIssuer : null)) is { } iss)
         {
             fields["iss"] = iss;
         }
@@ -269,9 +286,10 @@ public sealed class TestOp : IAsyncDisposable
         {
             return Results.Json(new { error = "invalid_grant", error_description = "pkce" }, statusCode: 400);
         }
-        var idToken = IdTokenFactory is { } factory ? factory(new IdTokenRequest(Issuer, ClientId, grant.Subject, OverrideNonce ?? grant.Nonce, Signing!)) : IssueExpired
-            ? Signing!.CreateIdToken(Issuer, ClientId, grant.Subject, OverrideNonce ?? grant.Nonce, expires: DateTime.UtcNow.AddMinutes(-10), notBefore: DateTime.UtcNow.AddMinutes(-20))
-            : Signing!.CreateIdToken(Issuer, ClientId, grant.Subject, OverrideNonce ?? grant.Nonce);
+        var tenantClaims = PublishIssuerTemplate && Tenant is not null ? new Dictionary<string, object> { ["tid"] = Tenant } : null;
+        var idToken = IdTokenFactory is { } factory ? factory(new IdTokenRequest(TokenIssuer, ClientId, grant.Subject, OverrideNonce ?? grant.Nonce, Signing!, PublishIssuerTemplate ? Tenant : null)) : IssueExpired
+            ? Signing!.CreateIdToken(TokenIssuer, ClientId, grant.Subject, OverrideNonce ?? grant.Nonce, expires: DateTime.UtcNow.AddMinutes(-10), notBefore: DateTime.UtcNow.AddMinutes(-20), extraClaims: tenantClaims)
+            : Signing!.CreateIdToken(TokenIssuer, ClientId, grant.Subject, OverrideNonce ?? grant.Nonce, extraClaims: tenantClaims);
         var accessToken = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(24));
         _accessTokens[accessToken] = grant.Subject;
         Secrets.Add(idToken);
@@ -325,7 +343,7 @@ public enum TestOpRotation
 }
 
 /// <summary>What the test OP knows when it issues an ID token.</summary>
-public sealed record IdTokenRequest(string Issuer, string ClientId, string Subject, string? Nonce, TestSigningKey Signing)
+public sealed record IdTokenRequest(string Issuer, string ClientId, string Subject, string? Nonce, TestSigningKey Signing, string? Tenant = null)
 {
     /// <summary>The claims of a proper ID token for this request, to be altered by a test.</summary>
     public Dictionary<string, object?> Claims()
@@ -338,6 +356,10 @@ public sealed record IdTokenRequest(string Issuer, string ClientId, string Subje
         if (Nonce is not null)
         {
             claims["nonce"] = Nonce;
+        }
+        if (Tenant is not null)
+        {
+            claims["tid"] = Tenant;
         }
         return claims;
     }

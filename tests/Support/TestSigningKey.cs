@@ -22,12 +22,15 @@ public sealed class TestSigningKey : IDisposable
     /// <summary>The algorithm the JWK names ("alg"), which binds the key to it.</summary>
     public string Algorithm { get; }
 
+    /// <summary>When set, the JWK carries this <c>issuer</c> member (as Entra ID's do): the key signs for that issuer only.</summary>
+    public string? IssuerMember { get; set; }
+
     public static TestSigningKey Create(string kid, int bits = 2048, string algorithm = "RS256") => new(kid, RSA.Create(bits), algorithm);
 
     public Dictionary<string, object> ToJwk()
     {
         var p = Rsa.ExportParameters(false);
-        return new()
+        var jwk = new Dictionary<string, object>
         {
             ["kty"] = "RSA",
             ["use"] = "sig",
@@ -36,6 +39,11 @@ public sealed class TestSigningKey : IDisposable
             ["n"] = Base64UrlEncoder.Encode(p.Modulus),
             ["e"] = Base64UrlEncoder.Encode(p.Exponent),
         };
+        if (IssuerMember is not null)
+        {
+            jwk["issuer"] = IssuerMember;
+        }
+        return jwk;
     }
 
     public static string Jwks(IEnumerable<TestSigningKey> keys) =>

@@ -34,6 +34,7 @@ internal sealed class AuditWriter(IOidcAuditSink sink, TimeProvider time, OidcRp
             KeysRefreshed = draft.KeysRefreshed,
             RefreshDuration = draft.RefreshDuration,
             Subject = AuditText.Clean(draft.Subject, AuditText.MaxShort * 2),
+            TenantId = AuditText.Clean(draft.TenantId, AuditText.MaxShort),
             Actor = AuditText.Clean(draft.Actor, AuditText.MaxShort),
             KidsBefore = draft.KidsBefore?.Select(k => AuditText.Clean(k, AuditText.MaxKid)!).ToList(),
             KidsAfter = draft.KidsAfter?.Select(k => AuditText.Clean(k, AuditText.MaxKid)!).ToList(),
@@ -93,6 +94,7 @@ internal sealed record OidcAuditRecordDraft(string ProviderId, string Category, 
     public bool KeysRefreshed { get; init; }
     public TimeSpan? RefreshDuration { get; init; }
     public string? Subject { get; init; }
+    public string? TenantId { get; init; }
     public string? Actor { get; init; }
     public IReadOnlyList<string>? KidsBefore { get; init; }
     public IReadOnlyList<string>? KidsAfter { get; init; }

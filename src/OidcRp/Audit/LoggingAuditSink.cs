@@ -17,7 +17,7 @@ internal sealed class LoggingAuditSink(ILogger<LoggingAuditSink> logger) : IOidc
     public ValueTask WriteAsync(OidcAuditRecord record, CancellationToken cancellationToken)
     {
         Log.AuditRow(logger, record.Category, record.Outcome, record.ProviderId, record.Reason, record.Kid,
-            record.KeysRefreshed, record.Subject, record.Actor, record.TraceId, record.Count);
+            record.KeysRefreshed, record.TenantId, record.Subject, record.Actor, record.TraceId, record.Count);
         lock (_gate)
         {
             _ring.AddFirst(record);

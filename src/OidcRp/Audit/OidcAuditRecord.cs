@@ -36,6 +36,13 @@ public sealed record OidcAuditRecord
     /// <summary>The subject (<c>sub</c>) on success.</summary>
     public string? Subject { get; init; }
 
+    /// <summary>
+    /// The tenant (lowercase GUID) for a multi-tenant provider such as Entra ID <c>common</c>: the signed-in user's on
+    /// success, the refused one on <c>tenant_not_allowed</c>. Null for single-issuer providers. Subjects of a
+    /// multi-tenant provider are unique per tenant only: <see cref="Subject"/> names a user together with this.
+    /// </summary>
+    public string? TenantId { get; init; }
+
     /// <summary>The client IP address as the server saw it.</summary>
     public string? ClientIp { get; init; }
 

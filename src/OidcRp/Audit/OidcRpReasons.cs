@@ -113,6 +113,19 @@ public static class OidcRpReasons
     /// <summary>The issuer is not the provider's.</summary>
     public const string Issuer = "issuer";
 
+    /// <summary>
+    /// A multi-tenant provider's tenant is not allowed: not in <c>AllowedTenants</c>, or outside the authority's audience
+    /// (<c>organizations</c> refuses the consumers tenant, <c>consumers</c> takes only it). From the ID token
+    /// (<c>id_token_invalid</c>) or the RFC 9207 <c>iss</c> parameter (<c>callback_rejected</c>).
+    /// </summary>
+    public const string TenantNotAllowed = "tenant_not_allowed";
+
+    /// <summary>A multi-tenant provider's ID token has no <c>tid</c>, or one that is not a GUID.</summary>
+    public const string TenantInvalid = "tenant_invalid";
+
+    /// <summary>The key that verified the signature is bound by its JWKS <c>issuer</c> member to another issuer (another tenant).</summary>
+    public const string KeyIssuerMismatch = "key_issuer_mismatch";
+
     /// <summary>The nonce did not match the flow's (OIDC Core §3.1.3.7).</summary>
     public const string Nonce = "nonce";
 

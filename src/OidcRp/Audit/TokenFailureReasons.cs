@@ -10,12 +10,15 @@ internal static class TokenFailureReasons
     {
         null => OidcRpReasons.Unknown,
         SecurityTokenSignatureKeyNotFoundException => OidcRpReasons.KidNotFound,
+        // OidcRp sets the only IssuerSigningKeyValidator: a key bound by its JWKS issuer member to another issuer.
+        SecurityTokenInvalidSigningKeyException => OidcRpReasons.KeyIssuerMismatch,
         SecurityTokenInvalidSignatureException => OidcRpReasons.SignatureInvalid,
         SecurityTokenExpiredException => OidcRpReasons.Expired,
         SecurityTokenNotYetValidException => OidcRpReasons.NotYetValid,
         SecurityTokenNoExpirationException => OidcRpReasons.NoExpiration,
         SecurityTokenInvalidLifetimeException => OidcRpReasons.Lifetime,
         SecurityTokenInvalidAudienceException => OidcRpReasons.Audience,
+        Providers.SecurityTokenTenantException tenant => tenant.Reason,
         SecurityTokenInvalidIssuerException => OidcRpReasons.Issuer,
         SecurityTokenInvalidAlgorithmException => OidcRpReasons.AlgNotAllowed,
         SecurityTokenMalformedException or ArgumentException => OidcRpReasons.Malformed,

@@ -26,6 +26,7 @@ internal sealed class CallbackAuditor(AuditWriter writer, ILogger<CallbackAudito
             KeysRefreshed = validation?.KeysRefreshed ?? false,
             RefreshDuration = validation?.RefreshDuration,
             Subject = context.Principal?.FindFirst("sub")?.Value,
+            TenantId = context.Principal?.GetOidcTenant(),
         });
     }
 
@@ -54,6 +55,7 @@ internal sealed class CallbackAuditor(AuditWriter writer, ILogger<CallbackAudito
             Kid = validation?.Kid,
             KeysRefreshed = validation?.KeysRefreshed ?? false,
             RefreshDuration = validation?.RefreshDuration,
+            TenantId = feature?.RefusedTenant,
         });
         return category;
     }

@@ -40,6 +40,9 @@ internal sealed class OidcCallbackFeature(string providerId)
 
     public ValidationRecord? Validation { get; set; }
 
+    /// <summary>The tenant a multi-tenant provider refused (<c>tenant_not_allowed</c>), a GUID the issuer rule parsed.</summary>
+    public string? RefusedTenant { get; set; }
+
     /// <summary>True once the audit row for this callback is written: exactly one row per outcome.</summary>
     public bool Audited { get; set; }
 }

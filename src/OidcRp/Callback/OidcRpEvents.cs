@@ -86,7 +86,8 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor,
         }
         if (context.Principal?.Identity is System.Security.Claims.ClaimsIdentity identity)
         {
-            ReservedClaims.Stamp(identity, entry.Id);
+            // A multi-tenant provider's subjects are unique per tenant only: the tenant is part of the identity.
+            ReservedClaims.Stamp(identity, entry.Id, tenantScoped: entry.Snapshot?.IssuerRule.IsTemplate == true);
         }
         await base.TokenValidated(context);
         await (Inner?.TokenValidated(context) ?? Task.CompletedTask);
@@ -217,8 +218,19 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor,
         var iss = context.ProtocolMessage.GetParameter("iss");
         if (iss is not null)
         {
-            // RFC 9207 §2.4: simple string comparison with the issuer of the provider the flow is for.
-            return string.Equals(iss, snapshot.Issuer, StringComparison.Ordinal) ? null : OidcRpReasons.IssMismatch;
+            // RFC 9207 §2.4: simple string comparison with the issuer of the provider the flow is for; for a
+            // multi-tenant provider, the template with some allowed tenant (the ID token must then agree: tid and iss).
+            var check = snapshot.IssuerRule.Match(iss, out var tenant);
+            if (check == IssuerCheck.TenantNotAllowed && context.HttpContext.Features.Get<OidcCallbackFeature>() is { } feature)
+            {
+                feature.RefusedTenant = tenant;
+            }
+            return check switch
+            {
+                IssuerCheck.Valid => null,
+                IssuerCheck.TenantNotAllowed => OidcRpReasons.TenantNotAllowed,
+                _ => OidcRpReasons.IssMismatch,
+            };
         }
         return snapshot.Configuration.AuthorizationResponseIssParameterSupported ? OidcRpReasons.IssMissing : null;
     }

@@ -23,6 +23,7 @@ internal sealed class RecoveringTokenHandler(ProviderEntry entry, RecoveringToke
         if (context?.Features.Get<OidcCallbackFeature>() is { } feature)
         {
             feature.Validation = record;
+            feature.RefusedTenant = (result.Exception as SecurityTokenTenantException)?.Tenant;
         }
         return result;
     }

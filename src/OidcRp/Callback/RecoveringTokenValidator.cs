@@ -164,6 +164,9 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, KidMissRe
         p.ConfigurationManager = null;
         p.ValidIssuer = snapshot.Issuer;
         p.ValidIssuers = null;
+        // The provider's issuer rule decides (exact, or a {tenantid} template with the token's tid), here and in CheckWithoutKey.
+        (p.IssuerValidator, p.IssuerValidatorUsingConfiguration) = (snapshot.IssuerRule.Validator, null);
+        (p.IssuerSigningKeyValidator, p.IssuerSigningKeyValidatorUsingConfiguration) = (snapshot.KeyIssuerValidator, null);
         p.IssuerSigningKey = null;
         p.IssuerSigningKeys = snapshot.SigningKeys;
         p.IssuerSigningKeyResolver = null;

@@ -49,10 +49,18 @@ internal static class ReservedClaims
         return false;
     }
 
-    /// <summary>Adds OidcRp's provider and subject claims to the identity the handler built from the validated ID token.</summary>
-    public static void Stamp(ClaimsIdentity identity, string providerId)
+    /// <summary>
+    /// Adds OidcRp's provider and subject claims to the identity the handler built from the validated ID token, and for
+    /// a multi-tenant provider (<paramref name="tenantScoped"/>) its tenant: the issuer rule has checked that <c>tid</c>
+    /// is a GUID and that <c>iss</c> is the template with it, so the claim is that GUID in lowercase.
+    /// </summary>
+    public static void Stamp(ClaimsIdentity identity, string providerId, bool tenantScoped = false)
     {
         identity.AddClaim(new Claim(OidcRpClaimTypes.Provider, providerId, ClaimValueTypes.String, OidcRpClaimTypes.Issuer));
+        if (tenantScoped && Providers.IssuerRule.TryParseTenant(identity.FindFirst("tid")?.Value, out var tenant))
+        {
+            identity.AddClaim(new Claim(OidcRpClaimTypes.Tenant, tenant, ClaimValueTypes.String, OidcRpClaimTypes.Issuer));
+        }
         // The identity holds only the validated ID token's claims at this point, and IdTokenRules required one
         // string sub of 1–255 characters; without it OidcRp adds no subject and the actor reads fail closed.
         if (identity.FindFirst("sub")?.Value is { Length: > 0 } subject)

@@ -34,6 +34,9 @@ internal static partial class Log
     [LoggerMessage(1008, LogLevel.Debug, "OidcRp provider {ProviderId}: fetch failed with {ErrorCode}; the exception is attached.")]
     public static partial void FetchException(ILogger logger, string providerId, string errorCode, Exception exception);
 
+    [LoggerMessage(1090, LogLevel.Warning, "OidcRp provider {ProviderId} is multi-tenant and AllowedTenants is empty: users of ANY tenant can sign in. List the tenant ids you accept in AllowedTenants.")]
+    public static partial void AnyTenantCanSignIn(ILogger logger, string providerId);
+
     [LoggerMessage(1101, LogLevel.Information, "OidcRp provider {ProviderId}: ID token names kid {Kid}, which the cached JWKS lacks.")]
     public static partial void KidMissDetected(ILogger logger, string providerId, string kid);
 
@@ -52,8 +55,8 @@ internal static partial class Log
     [LoggerMessage(1105, LogLevel.Warning, "OidcRp provider {ProviderId}: sign-in could not start, metadata unavailable ({ErrorCode}).")]
     public static partial void ChallengeUnavailable(ILogger logger, string providerId, string errorCode);
 
-    [LoggerMessage(1201, LogLevel.Information, "OidcRp audit {Category} {Outcome} provider={ProviderId} reason={Reason} kid={Kid} refreshed={KeysRefreshed} sub={Subject} actor={Actor} trace={TraceId} count={Count}")]
-    public static partial void AuditRow(ILogger logger, string category, string outcome, string providerId, string? reason, string? kid, bool keysRefreshed, string? subject, string? actor, string? traceId, int count);
+    [LoggerMessage(1201, LogLevel.Information, "OidcRp audit {Category} {Outcome} provider={ProviderId} reason={Reason} kid={Kid} refreshed={KeysRefreshed} tenant={TenantId} sub={Subject} actor={Actor} trace={TraceId} count={Count}")]
+    public static partial void AuditRow(ILogger logger, string category, string outcome, string providerId, string? reason, string? kid, bool keysRefreshed, string? tenantId, string? subject, string? actor, string? traceId, int count);
 
     [LoggerMessage(1202, LogLevel.Error, "OidcRp could not write an audit row of category {Category}; the sign-in is not affected.")]
     public static partial void AuditWriteFailed(ILogger logger, string category, Exception exception);

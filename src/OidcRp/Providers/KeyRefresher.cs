@@ -200,10 +200,10 @@ internal sealed class KeyRefresher : IDisposable
                 {
                     return (null, FetchError(entry, hop, fetchError, discovery.Exception));
                 }
-                string? expected;
+                IssuerExpectation? expected;
                 lock (entry.Gate)
                 {
-                    expected = options.ExpectedIssuer ?? entry.PinnedIssuer;
+                    expected = IssuerExpectation.For(options, entry.PinnedIssuer);
                 }
                 var (parsed, parseError) = MetadataParser.ParseDiscovery(discovery.Body!, expected, options.RequireHttpsMetadata);
                 if (parsed is null)
@@ -225,7 +225,10 @@ internal sealed class KeyRefresher : IDisposable
             {
                 return (null, keysError);
             }
-            return (Build(configuration, keys, discoveryFetchedAt, sequence, options.SigningAlgorithms), null);
+            return (Build(configuration, keys, discoveryFetchedAt, sequence, options.SigningAlgorithms) with
+            {
+                IssuerRule = IssuerRule.For(options, configuration.Issuer),
+            }, null);
         }
         catch (OperationCanceledException) when (timeoutToken.IsCancellationRequested && !_shutdown.IsCancellationRequested)
         {

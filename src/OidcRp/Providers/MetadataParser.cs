@@ -47,9 +47,14 @@ internal static class MetadataParser
         }
     }
 
+    /// <summary>Parses and checks a discovery document whose issuer must be exactly <paramref name="expectedIssuer"/> (when set).</summary>
+    public static (OpenIdConnectConfiguration? Configuration, string? ErrorCode) ParseDiscovery(
+        string json, string? expectedIssuer, bool requireHttps) =>
+        ParseDiscovery(json, expectedIssuer is null ? null : IssuerExpectation.Exact(expectedIssuer), requireHttps);
+
     /// <summary>Parses and checks a discovery document (OIDC Discovery §3, §4.3).</summary>
     public static (OpenIdConnectConfiguration? Configuration, string? ErrorCode) ParseDiscovery(
-        string json, string? expectedIssuer, bool requireHttps)
+        string json, IssuerExpectation? expected, bool requireHttps)
     {
         if (!IsWellFormedJson(json))
         {
@@ -69,8 +74,9 @@ internal static class MetadataParser
         {
             return (null, OidcRpReasons.DiscoveryIssuerMissing);
         }
-        // §4.3: the issuer in the document MUST be identical to the one the document was looked up with.
-        if (expectedIssuer is not null && !IssuersEqual(configuration.Issuer, expectedIssuer))
+        // §4.3: the issuer in the document MUST be identical to the one the document was looked up with
+        // (Entra ID's templates and tenant issuers as IssuerExpectation lists them).
+        if (expected is not null && !expected.Accepts(configuration.Issuer))
         {
             return (null, OidcRpReasons.DiscoveryIssuerMismatch);
         }

@@ -25,5 +25,7 @@ internal sealed class OidcProviderRegistry(IOptions<OidcRpOptions> options)
 
     /// <summary>Finds the provider whose loaded (or configured) issuer is <paramref name="issuer"/>.</summary>
     public ProviderEntry? FindByIssuer(string issuer) =>
-        All.FirstOrDefault(e => (e.Snapshot?.Issuer ?? e.Options.ExpectedIssuer) is { } known && MetadataParser.IssuersEqual(known, issuer));
+        All.FirstOrDefault(e => e.Snapshot is { IssuerRule.IsTemplate: true } loaded
+            ? loaded.IssuerRule.Match(issuer, out _) != IssuerCheck.IssuerMismatch // the provider's, allowed tenant or not
+            : (e.Snapshot?.Issuer ?? e.Options.ExpectedIssuer) is { } known && MetadataParser.IssuersEqual(known, issuer));
 }

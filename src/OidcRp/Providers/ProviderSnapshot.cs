@@ -22,6 +22,15 @@ internal sealed record ProviderSnapshot(
     long Sequence)
 {
     private AlgorithmValidator? _algorithmValidator;
+    private IssuerRule? _issuerRule;
+    private IssuerSigningKeyValidator? _keyIssuerValidator;
+
+    /// <summary>How this provider's issuer is checked everywhere (exact, or an Entra ID style <c>{tenantid}</c> template).</summary>
+    public IssuerRule IssuerRule { get => _issuerRule ??= IssuerRule.Exact(Issuer); init => _issuerRule = value; }
+
+    /// <summary>A key whose JWKS entry names an <c>issuer</c> verifies only that issuer's tokens (<see cref="IssuerRule.KeyAllows"/>).</summary>
+    public IssuerSigningKeyValidator KeyIssuerValidator =>
+        _keyIssuerValidator ??= (key, token, _) => IssuerRule.KeyAllows(Bindings.For(key)?.Issuer, token);
 
     /// <summary>The token handler's algorithm check for these keys, made once per snapshot rather than per token.</summary>
     public AlgorithmValidator AlgorithmValidator =>

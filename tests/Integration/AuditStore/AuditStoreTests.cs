@@ -69,6 +69,7 @@ public sealed class AuditStoreTests(Databases databases)
             KidsBefore = i >= 7 ? ["k1"] : null,
             KidsAfter = i >= 7 ? ["k1", "k2"] : null,
             Count = i + 1,
+            TenantId = i % 2 == 0 ? "72f988bf-86f1-41af-91ab-2d7cd011db47" : null,
         }).ToList();
 
         foreach (var row in written)
@@ -232,7 +233,32 @@ public sealed class AuditStoreTests(Databases databases)
 
         var rows = await store.QueryAsync(new OidcAuditQuery(), CancellationToken.None);
         Assert.Equal([499, 1], rows.Select(r => r.Count));
-        Assert.Equal(2, await db.ScalarAsync("SELECT MAX(version) FROM oidcrp_audit_schema"));
+        Assert.Equal(3, await db.ScalarAsync("SELECT MAX(version) FROM oidcrp_audit_schema"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases.Kinds), MemberType = typeof(Databases))]
+    public async Task A_version_2_table_gains_the_tenant_column_and_its_rows_have_no_tenant(string kind)
+    {
+        await using var db = await databases.CreateAsync(kind);
+        var bigInt = kind == "sqlite" ? "INTEGER" : "BIGINT";
+        var steps = db.Dialect.Migrations.Where(m => m.Version <= 2).SelectMany(m => m.Statements);
+        foreach (var sql in steps.Prepend($"CREATE TABLE oidcrp_audit_schema (version INTEGER NOT NULL PRIMARY KEY, applied_at {bigInt} NOT NULL)")
+            .Append("INSERT INTO oidcrp_audit_schema (version, applied_at) VALUES (1, 0)")
+            .Append("INSERT INTO oidcrp_audit_schema (version, applied_at) VALUES (2, 0)")
+            .Append("INSERT INTO oidcrp_audit (id, ts, provider_id, category, outcome, keys_refreshed, event_count) VALUES ('0190a1b2c3d4e5f60718293a4b5c6d7e', 1, 'alpha', 'login_succeeded', 'success', 0, 1)"))
+        {
+            await db.ScalarAsync(sql);
+        }
+        await using var store = NewStore(db);
+        await store.StartAsync(CancellationToken.None);
+        await store.WriteAsync(Row(DateTimeOffset.UtcNow, "entra") with { TenantId = "72f988bf-86f1-41af-91ab-2d7cd011db47", Subject = "alice" },
+            CancellationToken.None);
+        await WaitForWrittenAsync(store, 1);
+
+        var rows = await store.QueryAsync(new OidcAuditQuery(), CancellationToken.None);
+        Assert.Equal(["72f988bf-86f1-41af-91ab-2d7cd011db47", null], rows.Select(r => r.TenantId));
+        Assert.Equal(3, await db.ScalarAsync("SELECT MAX(version) FROM oidcrp_audit_schema"));
     }
 
     [Fact]
@@ -252,14 +278,14 @@ public sealed class AuditStoreTests(Databases databases)
 
         Assert.Equal(1000, await db.ScalarAsync("SELECT COUNT(*) FROM oidcrp_audit"));
         // One row per migration step, however many instances ran it.
-        Assert.Equal(2, await db.ScalarAsync("SELECT COUNT(*) FROM oidcrp_audit_schema"));
-        Assert.Equal(2, await db.ScalarAsync("SELECT COUNT(DISTINCT version) FROM oidcrp_audit_schema"));
+        Assert.Equal(3, await db.ScalarAsync("SELECT COUNT(*) FROM oidcrp_audit_schema"));
+        Assert.Equal(3, await db.ScalarAsync("SELECT COUNT(DISTINCT version) FROM oidcrp_audit_schema"));
         Assert.Equal(500, (await first.QueryAsync(new OidcAuditQuery { ProviderId = "beta", Limit = 500 }, CancellationToken.None)).Count);
     }
 
     private static object Comparable(OidcAuditRecord r) => new
     {
         r.Id, r.Timestamp, r.ProviderId, r.Category, r.Outcome, r.Reason, r.Kid, r.KeysRefreshed, r.RefreshDuration, r.Subject, r.ClientIp,
-        r.UserAgent, r.TraceId, r.Actor, Before = string.Join(",", r.KidsBefore ?? []), After = string.Join(",", r.KidsAfter ?? []), r.Count,
+        r.UserAgent, r.TraceId, r.Actor, Before = string.Join(",", r.KidsBefore ?? []), After = string.Join(",", r.KidsAfter ?? []), r.Count, r.TenantId,
     };
 }

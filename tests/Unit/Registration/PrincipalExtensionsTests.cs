@@ -21,6 +21,26 @@ public sealed class PrincipalExtensionsTests
     }
 
     [Fact]
+    public void A_multi_tenant_sign_in_names_the_tenant_between_provider_and_subject()
+    {
+        const string tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        var user = User(Identity(Own(OidcRpClaimTypes.Provider, "entra"), Own(OidcRpClaimTypes.Tenant, tenant), Own(OidcRpClaimTypes.Subject, "alice")));
+
+        Assert.Equal(tenant, user.GetOidcTenant());
+        Assert.Equal($"entra:{tenant}:alice", user.GetOidcAuditActor());
+    }
+
+    [Fact]
+    public void A_tenant_claim_from_anyone_else_is_not_read()
+    {
+        var user = User(Identity(Own(OidcRpClaimTypes.Provider, "entra"), new Claim(OidcRpClaimTypes.Tenant, "x", ClaimValueTypes.String, "https://op"),
+            Own(OidcRpClaimTypes.Subject, "alice")));
+
+        Assert.Null(user.GetOidcTenant());
+        Assert.Equal("entra:alice", user.GetOidcAuditActor());
+    }
+
+    [Fact]
     public void A_provider_claim_from_anyone_else_is_not_read()
     {
         // What a token with "oidcrp_provider": "beta" would have produced before the reserved-claim rule.

@@ -68,6 +68,11 @@ public abstract class SqlAuditDialect
         [
             "ALTER TABLE oidcrp_audit ADD COLUMN event_count INTEGER NOT NULL DEFAULT 1",
         ]),
+        // The tenant of a multi-tenant provider (Entra ID common): sub is unique per tenant only. Older rows had none.
+        (3,
+        [
+            "ALTER TABLE oidcrp_audit ADD COLUMN tenant_id TEXT NULL",
+        ]),
     ];
 
     private sealed class SqliteDialect : SqlAuditDialect
