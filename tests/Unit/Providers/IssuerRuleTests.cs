@@ -212,6 +212,6 @@ public sealed class IssuerRuleTests
         var refused = Assert.Throws<SecurityTokenTenantException>(() => rule.Validator(token.Issuer, token, new TokenValidationParameters()));
 
         Assert.Equal(("tenant_not_allowed", TenantB), (refused.Reason, refused.Tenant));
-        Assert.Equal("tenant_not_allowed", OidcRp.Callback.TokenFailureReasons.From(refused));
+        Assert.Equal("tenant_not_allowed", OidcRp.Audit.TokenFailureReasons.From(refused));
     }
 }
