@@ -80,7 +80,10 @@ internal static class MetadataParser
         if (!IsEndpoint(configuration.AuthorizationEndpoint, requireHttps)
             || !IsEndpoint(configuration.TokenEndpoint, requireHttps)
             || !IsEndpoint(configuration.JwksUri, requireHttps)
-            || (configuration.EndSessionEndpoint is { Length: > 0 } end && !IsEndpoint(end, requireHttps)))
+            || (configuration.EndSessionEndpoint is { Length: > 0 } end && !IsEndpoint(end, requireHttps))
+            // Endpoints that receive the client secret or an access token: the same rule.
+            || (configuration.UserInfoEndpoint is { Length: > 0 } userInfo && !IsEndpoint(userInfo, requireHttps))
+            || (configuration.PushedAuthorizationRequestEndpoint is { Length: > 0 } par && !IsEndpoint(par, requireHttps)))
         {
             return (null, OidcRpReasons.DiscoveryEndpointInvalid);
         }
