@@ -72,6 +72,9 @@ public sealed class TestOp : IAsyncDisposable
     /// <summary>When set, builds each ID token (hostile tests craft headers and claims); the default signs a proper one.</summary>
     public Func<IdTokenRequest, string>? IdTokenFactory { get; set; }
 
+    /// <summary>What discovery advertises as <c>code_challenge_methods_supported</c>; null: absent.</summary>
+    public string[]? CodeChallengeMethods { get; set; } = ["S256"];
+
     /// <summary>What discovery advertises as <c>response_modes_supported</c>; null: the member is absent (query and fragment).</summary>
     public string[]? ResponseModes { get; set; } = ["query", "form_post"];
 
@@ -212,9 +215,12 @@ public sealed class TestOp : IAsyncDisposable
             ["userinfo_endpoint"] = Issuer + "/userinfo",
             ["response_types_supported"] = new[] { "code" },
             ["id_token_signing_alg_values_supported"] = AdvertisedAlgorithms,
-            ["code_challenge_methods_supported"] = new[] { "S256" },
             ["authorization_response_iss_parameter_supported"] = AdvertiseIssParameter,
         };
+        if (CodeChallengeMethods is { } pkce)
+        {
+            document["code_challenge_methods_supported"] = pkce;
+        }
         if (ResponseModes is { } modes)
         {
             document["response_modes_supported"] = modes;

@@ -91,7 +91,7 @@ internal static class AuthorizationRequests
         {
             return;
         }
-        context.HandleClientAuthentication();
+        // HandlePush alone: the stock handler then neither adds the secret nor pushes (one of the three calls only).
         var credentials = ProviderRequests.BasicCredentials(options.ClientId!, options.ClientSecret);
         var answer = await BasicAuthenticatedPost.SendAsync(options.Backchannel, configuration.PushedAuthorizationRequestEndpoint,
             context.ProtocolMessage, credentials, context.HttpContext.RequestAborted);
