@@ -44,8 +44,53 @@ public sealed class OidcProviderOptions
     /// <summary>The client id registered at the provider.</summary>
     public string? ClientId { get; set; }
 
-    /// <summary>The client secret (client_secret_basic or client_secret_post as the provider advertises). Never logged.</summary>
+    /// <summary>
+    /// The client secret, sent to the token endpoint (and the pushed authorization endpoint) as
+    /// <see cref="ClientAuthentication"/> says: by default <c>client_secret_basic</c> when the provider lists it or
+    /// lists nothing, else <c>client_secret_post</c>. Never logged.
+    /// </summary>
     public string? ClientSecret { get; set; }
+
+    /// <summary>
+    /// How the client authenticates at the token and pushed authorization endpoints (OIDC Core §9):
+    /// <c>client_secret_basic</c> or <c>client_secret_post</c>. Empty (the default): <c>client_secret_basic</c> when the
+    /// discovery document's <c>token_endpoint_auth_methods_supported</c> lists it or is absent (the spec's default),
+    /// else <c>client_secret_post</c> when listed, else <c>client_secret_basic</c>. <c>private_key_jwt</c> and
+    /// <c>client_secret_jwt</c> are not supported.
+    /// </summary>
+    public string? ClientAuthentication { get; set; }
+
+    /// <summary>
+    /// How the provider returns the authorization response (OAuth 2.0 Multiple Response Types §2.1, Form Post Response
+    /// Mode): <c>form_post</c> or <c>query</c>. Empty (the default): <c>form_post</c> when the discovery document's
+    /// <c>response_modes_supported</c> lists it, else <c>query</c> (an absent list means query and fragment, OIDC
+    /// Discovery §3). <c>query</c> puts the code and state in the callback URL, so in browser history and the access logs
+    /// of every server and proxy on the way. <c>fragment</c> is refused: a server never sees it.
+    /// </summary>
+    public string? ResponseMode { get; set; }
+
+    /// <summary>
+    /// Whether to push the authorization request to the provider's <c>pushed_authorization_request_endpoint</c>
+    /// (RFC 9126) when its discovery document advertises one. Default true, as the stock handler does: the request's
+    /// parameters then travel on the back channel, authenticated, and the browser carries only a <c>request_uri</c>.
+    /// </summary>
+    public bool PushedAuthorization { get; set; } = true;
+
+    /// <summary>The <c>prompt</c> of every authorization request (OIDC Core §3.1.2.1): <c>none</c>, <c>login</c>, <c>consent</c>, <c>select_account</c>, space separated.</summary>
+    public string? Prompt { get; set; }
+
+    /// <summary>
+    /// The <c>max_age</c> of every authorization request (OIDC Core §3.1.2.1): the longest time since the user last
+    /// authenticated at the provider. When set, the ID token must carry <c>auth_time</c> no older than this (plus the
+    /// clock skew), or the sign-in is refused (<c>auth_time_invalid</c>).
+    /// </summary>
+    public TimeSpan? MaxAge { get; set; }
+
+    /// <summary>
+    /// Whether to read claims from the provider's userinfo endpoint after the ID token is validated (OIDC Core §5.3).
+    /// Default false. The answer's <c>sub</c> must equal the ID token's; signed answers (<c>application/jwt</c>) are refused.
+    /// </summary>
+    public bool GetClaimsFromUserInfoEndpoint { get; set; }
 
     /// <summary>Scopes to request; <c>openid profile email</c> when empty. <c>openid</c> is always added.</summary>
     public IList<string> Scopes { get; } = [];

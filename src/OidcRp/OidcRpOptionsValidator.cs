@@ -58,6 +58,7 @@ internal sealed partial class OidcRpOptionsValidator : IValidateOptions<OidcRpOp
             CheckUrl(errors, where, "Issuer", provider.Issuer, provider.RequireHttpsMetadata);
             CheckTenants(errors, where, provider);
             CheckAlgorithms(errors, where, provider);
+            CheckRequests(errors, where, provider);
             CheckPath(errors, where, "CallbackPath", provider.CallbackPath);
             CheckPath(errors, where, "SignedOutCallbackPath", provider.SignedOutCallbackPath);
         }
@@ -173,6 +174,41 @@ internal sealed partial class OidcRpOptionsValidator : IValidateOptions<OidcRpOp
             {
                 errors.Add($"{where}: SigningAlgorithms: '{algorithm}' is not supported (RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, or HS256, HS384, HS512 keyed with the client secret; never none).");
             }
+        }
+    }
+
+    private static readonly string[] PromptValues = ["none", "login", "consent", "select_account"];
+
+    private static void CheckRequests(List<string> errors, string where, OidcProviderOptions provider)
+    {
+        if (provider.ResponseMode is { } mode && !Callback.ProviderRequests.ResponseModes.Contains(mode))
+        {
+            errors.Add(mode == "fragment"
+                ? $"{where}: ResponseMode 'fragment' is not supported: a fragment never reaches the server. Use form_post or query."
+                : $"{where}: ResponseMode '{mode}' is not supported (form_post or query; empty: chosen from the provider's discovery document).");
+        }
+        if (provider.ClientAuthentication is { } method)
+        {
+            if (!Callback.ProviderRequests.ClientAuthentications.Contains(method))
+            {
+                errors.Add($"{where}: ClientAuthentication '{method}' is not supported (client_secret_basic or client_secret_post; private_key_jwt and client_secret_jwt are not).");
+            }
+            else if (string.IsNullOrEmpty(provider.ClientSecret))
+            {
+                errors.Add($"{where}: ClientAuthentication '{method}' needs a ClientSecret.");
+            }
+        }
+        if (provider.Prompt is { } prompt)
+        {
+            var values = prompt.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (values.Length == 0 || values.Any(v => !PromptValues.Contains(v, StringComparer.Ordinal)) || (values.Contains("none") && values.Length > 1))
+            {
+                errors.Add($"{where}: Prompt '{prompt}' is not valid (OIDC Core §3.1.2.1: none, or any of login, consent, select_account, space separated).");
+            }
+        }
+        if (provider.MaxAge is { } maxAge && maxAge < TimeSpan.Zero)
+        {
+            errors.Add($"{where}: MaxAge must not be negative.");
         }
     }
 

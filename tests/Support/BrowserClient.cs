@@ -2,8 +2,13 @@ using System.Net;
 
 namespace OidcRp.Tests.Support;
 
-/// <summary>One authorization response on its way back to the RP (the OP's form_post page).</summary>
-public sealed record PendingCallback(string Action, Dictionary<string, string> Fields);
+/// <summary>One authorization response on its way back to the RP: the OP's form_post page, or (Query) its redirect.</summary>
+public sealed record PendingCallback(string Action, Dictionary<string, string> Fields, bool Query = false)
+{
+    /// <summary>The callback URL with the fields as its query (a query-mode answer).</summary>
+    public string Url(string? action = null) => (action ?? Action) + "?"
+        + string.Join('&', Fields.Select(f => $"{Uri.EscapeDataString(f.Key)}={Uri.EscapeDataString(f.Value)}"));
+}
 
 /// <summary>
 /// Drives a login the way a browser does, over real HTTP: follows the RP's redirect to the OP, signs in
@@ -68,7 +73,14 @@ public sealed class BrowserClient(string rpBase) : IDisposable
             response.Dispose();
             if ((int)status is >= 300 and < 400)
             {
-                current = new Uri(current, location!);
+                var target = new Uri(current, location!);
+                if (target.GetLeftPart(UriPartial.Authority) == rpBase && Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(target.Query) is { } query
+                    && query.ContainsKey("state"))
+                {
+                    // The OP's answer in the URL (response_mode=query): held, like a form_post page, until FinishLoginAsync.
+                    return new PendingCallback(target.GetLeftPart(UriPartial.Path), query.ToDictionary(q => q.Key, q => q.Value.ToString()), Query: true);
+                }
+                current = target;
                 response = await SendAsync(HttpMethod.Get, current.AbsoluteUri);
                 continue;
             }
@@ -103,7 +115,9 @@ public sealed class BrowserClient(string rpBase) : IDisposable
     }
 
     public Task<HttpResponseMessage> FinishLoginAsync(PendingCallback callback, string? action = null) =>
-        SendAsync(HttpMethod.Post, action ?? callback.Action, callback.Fields);
+        callback.Query
+            ? SendAsync(HttpMethod.Get, callback.Url(action))
+            : SendAsync(HttpMethod.Post, action ?? callback.Action, callback.Fields);
 
     public async Task<HttpResponseMessage> LoginAsync(string providerId, string returnUrl = "/whoami") =>
         await FinishLoginAsync(await BeginLoginAsync(providerId, returnUrl));

@@ -16,14 +16,16 @@ namespace OidcRp.Tests.Support;
 
 /// <summary>
 /// A small OpenID Provider on Kestrel at 127.0.0.1 for pipeline tests: discovery, JWKS, an authorize
-/// endpoint that approves at once (form_post), a token endpoint checking client secret and PKCE, and
+/// endpoint that approves at once (in the response mode asked, query by default), PAR when turned on, a token
+/// endpoint checking client authentication (basic or post) and PKCE, userinfo, and
 /// runtime key rotation. Counts requests per endpoint.
 /// </summary>
-public sealed class TestOp : IAsyncDisposable
+public sealed partial class TestOp : IAsyncDisposable
 {
     public const string ClientSecret = "op-client-secret-value-long-enough-for-hs512-0123456789abcdef0123";
     private readonly ConcurrentDictionary<string, Grant> _grants = new();
     private readonly ConcurrentDictionary<string, string> _accessTokens = new();
+    private readonly ConcurrentDictionary<string, Dictionary<string, string>> _pushed = new();
     private readonly ConcurrentDictionary<string, int> _counts = new();
     private readonly ConcurrentDictionary<string, (int Status, int Remaining)> _faults = new();
     private WebApplication? _app;
@@ -87,6 +89,45 @@ public sealed class TestOp : IAsyncDisposable
     /// <summary>When set, builds each ID token (hostile tests craft headers and claims); the default signs a proper one.</summary>
     public Func<IdTokenRequest, string>? IdTokenFactory { get; set; }
 
+    /// <summary>What discovery advertises as <c>code_challenge_methods_supported</c>; null: absent.</summary>
+    public string[]? CodeChallengeMethods { get; set; } = ["S256"];
+
+    /// <summary>What discovery advertises as <c>response_modes_supported</c>; null: the member is absent (query and fragment).</summary>
+    public string[]? ResponseModes { get; set; } = ["query", "form_post"];
+
+    /// <summary>What discovery advertises as <c>token_endpoint_auth_methods_supported</c>; null: absent (client_secret_basic).</summary>
+    public string[]? AuthMethods { get; set; } = ["client_secret_basic", "client_secret_post"];
+
+    /// <summary>When set, the token and PAR endpoints accept only this client authentication (<c>client_secret_basic</c> or <c>client_secret_post</c>).</summary>
+    public string? RequireAuthMethod { get; set; }
+
+    /// <summary>How the client authenticated at the token and PAR endpoints, in order (<c>client_secret_basic</c> or <c>client_secret_post</c>).</summary>
+    public ConcurrentQueue<string> AuthMethodsUsed { get; } = new();
+
+    /// <summary>Whether discovery advertises a pushed authorization request endpoint (RFC 9126), served at <c>/par</c>.</summary>
+    public bool Par { get; set; }
+
+    /// <summary>The parameters of each authorization request as the authorize endpoint received them (before resolving a request_uri).</summary>
+    public ConcurrentQueue<Dictionary<string, string>> AuthorizeRequests { get; } = new();
+
+    /// <summary>The parameters of each pushed authorization request (without the client secret).</summary>
+    public ConcurrentQueue<Dictionary<string, string>> PushedRequests { get; } = new();
+
+    /// <summary>When set, authorize answers in this mode whatever was asked (<c>form_post</c> or <c>query</c>).</summary>
+    public string? AnswerMode { get; set; }
+
+    /// <summary>When set, the userinfo answer carries this <c>sub</c> instead of the access token's subject.</summary>
+    public string? UserInfoSubject { get; set; }
+
+    /// <summary>Bytes of padding added to the userinfo answer.</summary>
+    public int UserInfoPadding { get; set; }
+
+    /// <summary>When true, userinfo answers with a signed JWT (<c>application/jwt</c>).</summary>
+    public bool UserInfoAsJwt { get; set; }
+
+    /// <summary>When set, userinfo answers with this status and no body.</summary>
+    public int? UserInfoStatus { get; set; }
+
     /// <summary>Claims the userinfo endpoint adds beside <c>sub</c> (OIDC Core §5.3.2).</summary>
     public Dictionary<string, object?> UserInfoClaims { get; } = [];
 
@@ -126,6 +167,7 @@ public sealed class TestOp : IAsyncDisposable
         app.MapGet("/jwks", op.Jwks);
         app.MapGet("/authorize", op.Authorize);
         app.MapPost("/token", op.TokenAsync);
+        app.MapPost("/par", op.PushAsync);
         app.MapGet("/userinfo", op.UserInfo);
         app.MapGet("/evil/{**rest}", () => { op.Hit("evil"); return Results.Json(new { keys = Array.Empty<object>() }); });
         app.MapGet("/logout", () => Results.Text("signed out at the OP"));
@@ -198,10 +240,24 @@ public sealed class TestOp : IAsyncDisposable
             ["userinfo_endpoint"] = Issuer + "/userinfo",
             ["response_types_supported"] = new[] { "code" },
             ["id_token_signing_alg_values_supported"] = AdvertisedAlgorithms,
-            ["code_challenge_methods_supported"] = new[] { "S256" },
-            ["token_endpoint_auth_methods_supported"] = new[] { "client_secret_basic", "client_secret_post" },
             ["authorization_response_iss_parameter_supported"] = AdvertiseIssParameter,
         };
+        if (CodeChallengeMethods is { } pkce)
+        {
+            document["code_challenge_methods_supported"] = pkce;
+        }
+        if (ResponseModes is { } modes)
+        {
+            document["response_modes_supported"] = modes;
+        }
+        if (AuthMethods is { } methods)
+        {
+            document["token_endpoint_auth_methods_supported"] = methods;
+        }
+        if (Par)
+        {
+            document["pushed_authorization_request_endpoint"] = Issuer + "/par";
+        }
         return Results.Json(document);
     }
 
@@ -227,12 +283,22 @@ public sealed class TestOp : IAsyncDisposable
     private IResult Authorize(HttpRequest request)
     {
         Hit("authorize");
-        var q = request.Query;
-        string redirectUri = q["redirect_uri"]!, state = q["state"]!;
-        Secrets.Add(state);
-        if (q["nonce"] is { Count: > 0 } n)
+        var q = request.Query.ToDictionary(p => p.Key, p => p.Value.ToString());
+        AuthorizeRequests.Enqueue(q);
+        if (q.TryGetValue("request_uri", out var requestUri))
         {
-            Secrets.Add(n!);
+            // RFC 9126 §4: the pushed parameters, once, for the client that pushed them.
+            if (!_pushed.TryRemove(requestUri, out var pushed) || pushed["client_id"] != q.GetValueOrDefault("client_id"))
+            {
+                return Results.BadRequest("bad request_uri");
+            }
+            q = pushed;
+        }
+        string redirectUri = q["redirect_uri"], state = q["state"];
+        Secrets.Add(state);
+        if (q.TryGetValue("nonce", out var n))
+        {
+            Secrets.Add(n);
         }
         var fields = new Dictionary<string, string> { ["state"] = state };
         if (AuthorizeError is { } error)
@@ -242,18 +308,24 @@ public sealed class TestOp : IAsyncDisposable
         }
         else
         {
-            if (q["client_id"] != ClientId || q["response_type"] != "code" || q["code_challenge_method"] != "S256")
+            if (q.GetValueOrDefault("client_id") != ClientId || q.GetValueOrDefault("response_type") != "code" || q.GetValueOrDefault("code_challenge_method") != "S256")
             {
                 return Results.BadRequest("bad authorize request");
             }
             var code = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(24));
             Secrets.Add(code);
-            _grants[code] = new Grant(q["client_id"]!, redirectUri, q["nonce"], q["code_challenge"]!, NextSubject);
+            _grants[code] = new Grant(q["client_id"], redirectUri, q.GetValueOrDefault("nonce"), q["code_challenge"], NextSubject);
             fields["code"] = code;
         }
         if ((ResponseIss ?? (AdvertiseIssParameter ? TokenIssuer : null)) is { } iss)
         {
             fields["iss"] = iss;
+        }
+        if ((AnswerMode ?? q.GetValueOrDefault("response_mode") ?? "query") != "form_post")
+        {
+            // Multiple Response Types §2.1: query, the code flow's default.
+            return Results.Redirect(redirectUri + (redirectUri.Contains('?', StringComparison.Ordinal) ? "&" : "?")
+                + string.Join('&', fields.Select(f => $"{Uri.EscapeDataString(f.Key)}={Uri.EscapeDataString(f.Value)}")));
         }
         var html = new StringBuilder($"<html><body onload=\"document.forms[0].submit()\"><form method=\"post\" action=\"{HtmlEncoder.Default.Encode(redirectUri)}\">");
         foreach (var (name, value) in fields)
@@ -271,10 +343,9 @@ public sealed class TestOp : IAsyncDisposable
         }
         await Task.Delay(Delay, request.HttpContext.RequestAborted);
         var form = await request.ReadFormAsync();
-        var (clientId, secret) = ClientCredentials(request, form);
-        if (clientId != ClientId || secret != ClientSecret)
+        if (Authenticate(request, form) is { } refused)
         {
-            return Results.Json(new { error = "invalid_client" }, statusCode: 401);
+            return refused;
         }
         if (form["grant_type"] != "authorization_code" || !_grants.TryRemove(form["code"].ToString(), out var grant)
             || grant.RedirectUri != form["redirect_uri"])
@@ -297,29 +368,6 @@ public sealed class TestOp : IAsyncDisposable
         Secrets.Add(form["code_verifier"].ToString());
         var body = System.Text.Json.JsonSerializer.Serialize(new { access_token = accessToken, token_type = "Bearer", expires_in = 300, id_token = idToken });
         return Results.Text(TokenResponseBody is { } replace ? replace(body) : body, "application/json");
-    }
-
-    private IResult UserInfo(HttpRequest request)
-    {
-        Hit("userinfo");
-        var header = request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.Ordinal) || !_accessTokens.TryGetValue(header[7..], out var subject))
-        {
-            return Results.StatusCode(StatusCodes.Status401Unauthorized);
-        }
-        var claims = new Dictionary<string, object?>(UserInfoClaims) { ["sub"] = subject };
-        return Results.Json(claims);
-    }
-
-    private static (string?, string?) ClientCredentials(HttpRequest request, IFormCollection form)
-    {
-        var header = request.Headers.Authorization.ToString();
-        if (header.StartsWith("Basic ", StringComparison.Ordinal))
-        {
-            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..])).Split(':', 2);
-            return (WebUtility.UrlDecode(decoded[0]), WebUtility.UrlDecode(decoded[1]));
-        }
-        return (form["client_id"], form["client_secret"]);
     }
 
     public async ValueTask DisposeAsync()

@@ -45,6 +45,15 @@ public static class OidcRpReasons
     /// <summary>A parameter of the authorization response appeared more than once (RFC 6749 §3.1).</summary>
     public const string ParameterRepeated = "parameter_repeated";
 
+    /// <summary>The userinfo request failed: unreachable, too slow, a non-2xx status, larger than <c>MaxResponseBytes</c>, or not a JSON object.</summary>
+    public const string UserInfoFailed = "userinfo_failed";
+
+    /// <summary>The userinfo answer's <c>sub</c> is missing or not the ID token's (OIDC Core §5.3.2).</summary>
+    public const string UserInfoSubMismatch = "userinfo_sub_mismatch";
+
+    /// <summary>The userinfo answer is a signed or encrypted JWT (<c>application/jwt</c>), which OidcRp does not accept.</summary>
+    public const string UserInfoSignedUnsupported = "userinfo_signed_unsupported";
+
     /// <summary>
     /// A claim of OidcRp's reserved prefix (<see cref="OidcRpClaimTypes.ReservedPrefix"/>) came from the
     /// provider (ID token: category <c>id_token_invalid</c>; userinfo or any later source: <c>callback_rejected</c>).
@@ -64,6 +73,9 @@ public static class OidcRpReasons
 
     /// <summary>An encrypted (JWE) ID token.</summary>
     public const string JweNotAllowed = "jwe_not_allowed";
+
+    /// <summary><c>max_age</c> was requested and the ID token's <c>auth_time</c> is missing, not a number, too old or in the future (OIDC Core §3.1.2.1).</summary>
+    public const string AuthTimeInvalid = "auth_time_invalid";
 
     /// <summary>The ID token is larger than OidcRp accepts.</summary>
     public const string TokenTooLarge = "token_too_large";

@@ -45,6 +45,7 @@ internal sealed class ConfigureProviderSchemes(
     CallbackReplayGuard replayGuard,
     IHttpContextAccessor httpContextAccessor,
     OidcRpHttp http,
+    TimeProvider time,
     ILoggerFactory loggerFactory)
     : IConfigureNamedOptions<OpenIdConnectOptions>, IPostConfigureOptions<OpenIdConnectOptions>
 {
@@ -79,7 +80,12 @@ internal sealed class ConfigureProviderSchemes(
             ?? authenticationOptions.Value.DefaultSignInScheme
             ?? authenticationOptions.Value.DefaultScheme;
         options.SaveTokens = false;
-        options.GetClaimsFromUserInfoEndpoint = false;
+        options.GetClaimsFromUserInfoEndpoint = provider.GetClaimsFromUserInfoEndpoint;
+        // The response mode and client authentication are chosen per request from the discovery document
+        // (AuthorizationRequests, OidcRpHandler); PAR as the stock handler does it, when advertised and not turned off.
+        options.PushedAuthorizationBehavior = provider.PushedAuthorization ? PushedAuthorizationBehavior.UseIfAvailable : PushedAuthorizationBehavior.Disable;
+        options.Prompt = provider.Prompt;
+        options.MaxAge = provider.MaxAge;
         options.MapInboundClaims = false;
         options.DisableTelemetry = true;
         options.TokenValidationParameters.ValidAudience = provider.ClientId;
@@ -127,6 +133,9 @@ internal sealed class ConfigureProviderSchemes(
         }
         options.Configuration = null;
         options.RefreshOnIssuerKeyNotFound = false;
+        // PKCE S256 on every request (RFC 9700 §2.1.1), whatever the provider lists: the stock handler sends it for
+        // the code flow only, and never plain.
+        options.ResponseType = OpenIdConnectResponseType.Code;
         options.UsePkce = true;
         if (options.TokenHandler is not RecoveringTokenHandler)
         {
@@ -137,7 +146,7 @@ internal sealed class ConfigureProviderSchemes(
         }
         if (options.Events is not OidcRpEvents)
         {
-            options.Events = new OidcRpEvents(entry, auditor, replayGuard) { Inner = options.Events };
+            options.Events = new OidcRpEvents(entry, auditor, replayGuard, time) { Inner = options.Events };
         }
     }
 

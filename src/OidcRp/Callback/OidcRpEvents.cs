@@ -10,7 +10,7 @@ namespace OidcRp.Callback;
 /// delegates the application set on this object (<c>OnX</c>), then the application's own events object
 /// if it replaced <c>Options.Events</c> (<see cref="Inner"/>): customising never removes OidcRp's handlers.
 /// </summary>
-internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor, CallbackReplayGuard replayGuard) : OpenIdConnectEvents
+internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor, CallbackReplayGuard replayGuard, TimeProvider time) : OpenIdConnectEvents
 {
     public OpenIdConnectEvents? Inner { get; set; }
 
@@ -23,6 +23,12 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor,
             context.HttpContext.Features.Set(feature);
         }
         feature.IdpError = IdpErrorReason(context.ProtocolMessage.Error);
+        if (AuthorizationRequests.ModeMismatch(context))
+        {
+            feature.RejectReason = OidcRpReasons.ResponseModeMismatch;
+            context.Fail("The authorization response came back in another response mode than the one requested.");
+            return;
+        }
         if (await CheckIssuerParameterAsync(context) is { } reject)
         {
             // RFC 9207 §2.4: reject before anything else, in particular before any code is redeemed.
@@ -84,6 +90,16 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor,
             context.Fail("The ID token carries a claim reserved for OidcRp.");
             return;
         }
+        if (!AuthorizationRequests.AuthTimeValid(context, time))
+        {
+            if (context.HttpContext.Features.Get<OidcCallbackFeature>() is { } feature)
+            {
+                feature.Validation = new ValidationRecord(OidcAuditCategories.IdTokenInvalid, false, OidcRpReasons.AuthTimeInvalid,
+                    feature.Validation?.Kid, feature.Validation?.KeysRefreshed ?? false, feature.Validation?.RefreshDuration);
+            }
+            context.Fail("The ID token's auth_time does not satisfy the requested max_age.");
+            return;
+        }
         if (context.Principal?.Identity is System.Security.Claims.ClaimsIdentity identity)
         {
             // A multi-tenant provider's subjects are unique per tenant only: the tenant is part of the identity.
@@ -142,8 +158,13 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor,
     public override async Task RedirectToIdentityProvider(RedirectContext context)
     {
         FlowCookies.Trim(context.HttpContext, context.Options);
+        await AuthorizationRequests.ChooseAsync(context, entry);
         await base.RedirectToIdentityProvider(context);
         await (Inner?.RedirectToIdentityProvider(context) ?? Task.CompletedTask);
+        if (!context.Handled)
+        {
+            AuthorizationRequests.Record(context);
+        }
     }
 
     public override async Task RedirectToIdentityProviderForSignOut(RedirectContext context)
@@ -190,6 +211,11 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor,
     {
         await base.PushAuthorization(context);
         await (Inner?.PushAuthorization(context) ?? Task.CompletedTask);
+        // After the application's events, which may push or authenticate the request themselves.
+        if (!context.HandledClientAuthentication)
+        {
+            await AuthorizationRequests.PushAsync(context, entry);
+        }
     }
 
     private async Task<string?> CheckIssuerParameterAsync(MessageReceivedContext context)

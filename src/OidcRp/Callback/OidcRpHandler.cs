@@ -16,7 +16,7 @@ namespace OidcRp.Callback;
 /// parameters (RFC 6749 §4.1.2, RFC 9207, OIDC Core §3.1.2.5), each at most once: anything beyond
 /// the limits below is refused before state is unprotected or a code is redeemed.
 /// </summary>
-internal sealed class OidcRpHandler(IOptionsMonitor<OpenIdConnectOptions> options, ILoggerFactory logger, HtmlEncoder htmlEncoder, UrlEncoder encoder,
+internal sealed partial class OidcRpHandler(IOptionsMonitor<OpenIdConnectOptions> options, ILoggerFactory logger, HtmlEncoder htmlEncoder, UrlEncoder encoder,
     Providers.OidcProviderRegistry registry)
     : OpenIdConnectHandler(options, new StockCategory(logger), htmlEncoder, encoder)
 {
@@ -60,21 +60,40 @@ internal sealed class OidcRpHandler(IOptionsMonitor<OpenIdConnectOptions> option
     /// such a provider; this covers applications that keep the stock scheme provider, which asks every handler.
     /// </summary>
     protected override Task<bool> HandleRemoteSignOutAsync() =>
-        Scheme.Name.StartsWith(OidcRpOptions.SchemePrefix, StringComparison.Ordinal)
-            && registry.Find(Scheme.Name[OidcRpOptions.SchemePrefix.Length..]) is { Options.FrontChannelLogout: true }
+        Provider is { Options.FrontChannelLogout: true }
             ? base.HandleRemoteSignOutAsync()
             : Task.FromResult(false);
+
+    /// <summary>This scheme's provider, or null for a scheme OidcRp did not add.</summary>
+    private Providers.ProviderEntry? Provider =>
+        Scheme.Name.StartsWith(OidcRpOptions.SchemePrefix, StringComparison.Ordinal) ? registry.Find(Scheme.Name[OidcRpOptions.SchemePrefix.Length..]) : null;
+
+    /// <summary>
+    /// The code redemption (RFC 6749 §4.1.3) authenticated as the provider takes it: the stock handler posts the
+    /// secret in the body; with client_secret_basic it goes in the Authorization header instead (RFC 6749 §2.3.1).
+    /// </summary>
+    protected override async Task<Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectMessage> RedeemAuthorizationCodeAsync(
+        Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectMessage tokenEndpointRequest)
+    {
+        if (Provider is not { } entry || string.IsNullOrEmpty(tokenEndpointRequest.ClientSecret) || Options.ConfigurationManager is null)
+        {
+            return await base.RedeemAuthorizationCodeAsync(tokenEndpointRequest);
+        }
+        var configuration = await Options.ConfigurationManager.GetConfigurationAsync(Context.RequestAborted);
+        if (ProviderRequests.ClientAuthentication(configuration, entry.Options.ClientAuthentication) != ProviderRequests.Basic)
+        {
+            return await base.RedeemAuthorizationCodeAsync(tokenEndpointRequest);
+        }
+        var endpoint = tokenEndpointRequest.TokenEndpoint ?? configuration.TokenEndpoint;
+        var credentials = ProviderRequests.BasicCredentials(tokenEndpointRequest.ClientId ?? Options.ClientId!, tokenEndpointRequest.ClientSecret);
+        return await BasicAuthenticatedPost.SendAsync(Backchannel, endpoint, tokenEndpointRequest, credentials, Context.RequestAborted);
+    }
 
     /// <summary>A reason when the response breaks a limit; else null and the response's (single) state value.</summary>
     private async Task<(string? Reason, string? State)> CheckAsync()
     {
+        // The response mode each flow asked for is checked once its state is unprotected (OidcRpEvents.MessageReceived).
         IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> parameters = Request.Query;
-        if (HttpMethods.IsGet(Request.Method) && Options.ResponseMode == Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectResponseMode.FormPost
-            && (Request.Query.ContainsKey("code") || Request.Query.ContainsKey("state")))
-        {
-            // Asked for form_post, answered in the URL: a downgrade that puts the code in history, logs and Referer.
-            return (OidcRpReasons.ResponseModeMismatch, null);
-        }
         if (HttpMethods.IsPost(Request.Method) && Request.HasFormContentType)
         {
             if (Request.ContentLength > MaxBodyBytes)

@@ -87,7 +87,10 @@ internal static class MetadataParser
         if (!IsEndpoint(configuration.AuthorizationEndpoint, requireHttps)
             || !IsEndpoint(configuration.TokenEndpoint, requireHttps)
             || !IsEndpoint(configuration.JwksUri, requireHttps)
-            || (configuration.EndSessionEndpoint is { Length: > 0 } end && !IsEndpoint(end, requireHttps)))
+            || (configuration.EndSessionEndpoint is { Length: > 0 } end && !IsEndpoint(end, requireHttps))
+            // Endpoints that receive the client secret or an access token: the same rule.
+            || (configuration.UserInfoEndpoint is { Length: > 0 } userInfo && !IsEndpoint(userInfo, requireHttps))
+            || (configuration.PushedAuthorizationRequestEndpoint is { Length: > 0 } par && !IsEndpoint(par, requireHttps)))
         {
             return (null, OidcRpReasons.DiscoveryEndpointInvalid);
         }
@@ -189,7 +192,11 @@ internal static class MetadataParser
                 {
                     return null;
                 }
-                var parameters = new RSAParameters { Modulus = Base64UrlEncoder.DecodeBytes(jwk.N), Exponent = Base64UrlEncoder.DecodeBytes(jwk.E) };
+                // Leading zero bytes (a signed big-endian encoding) add no bits: measure and keep the number itself,
+                // so zero padding cannot pass a weak modulus off as a 2048-bit one.
+                var modulus = Base64UrlEncoder.DecodeBytes(jwk.N);
+                var first = modulus.AsSpan().IndexOfAnyExcept((byte)0);
+                var parameters = new RSAParameters { Modulus = first < 0 ? [] : modulus[first..], Exponent = Base64UrlEncoder.DecodeBytes(jwk.E) };
                 if (parameters.Modulus.Length * 8 < 2048)
                 {
                     return null; // RFC 7518 §3.3: RSA keys of 2048 bits or more
