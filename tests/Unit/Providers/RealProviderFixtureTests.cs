@@ -25,20 +25,20 @@ public sealed class RealProviderFixtureTests
         public override string ToString() => Folder;
     }
 
-    // Entra ID: Issuer is set to the discovery's {tenantid} template, which is what loads today; configured by
-    // Authority alone, discovery is refused as discovery_issuer_mismatch until issue 14 item 1 (issuer templates).
+    // Every fixture is configured by Authority alone, as a new user would (Entra's multi-tenant authorities load
+    // through the {tenantid} issuer template rule).
     public static TheoryData<Fixture> Fixtures => new()
     {
         new("real-world/apple", "https://appleid.apple.com", null, ["FftONTxoEg", "T8tIJ1zSrO", "pggnQeNCOU"], "form_post", "client_secret_post"),
         new("real-world/auth0", "https://dev-ltxchcls4igzho78.us.auth0.com", null, ["NKxtg1GbhZJBVcnBjtSqI", "tMQzailSAdaW4nojXxES9"], "form_post", "client_secret_basic"),
         // Cognito: no JWKS was captured; a synthetic one stands in so the request can be built.
         new("real-world/aws-cognito-hosted-domain", "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_4OqDoWVrZ", null, ["synthetic-cognito"], "query", "client_secret_basic", SyntheticJwks: true),
-        new("real-world/entra-v1-common", "https://login.microsoftonline.com/common", "https://sts.windows.net/{tenantid}/",
+        new("real-world/entra-v1-common", "https://login.microsoftonline.com/common", null,
             ["l3sQ-50cCH4xBVZLHTGwnSR7680", "nOo3ZDrODXEK1jKWhXslHR_KXEg"], "form_post", "client_secret_basic"),
-        new("real-world/entra-v2-common", "https://login.microsoftonline.com/common/v2.0", "https://login.microsoftonline.com/{tenantid}/v2.0",
+        new("real-world/entra-v2-common", "https://login.microsoftonline.com/common/v2.0", null,
             ["3PaK4EfyBNQu3CtjYsa3YmhQ5E0", "8IIDH6M8c3cXoeojKme8Jvqsr2Y", "8PXQDb4mOmolu_BtG3jDX4qR2xU", "JtFIBUJIB08c2tNR1DqBd0a_RjY", "Mc7l3Iz93g7uwgNeEmmw_WYGPko",
              "d-Zi0Gbus4sEaOqXgU8pMvYc3KI", "iE89_EVhreMiV2-8rKE2zWBUm3M", "iw1BXXcybk07kmtIeeJeIYqas18", "k8kbXTgyy1QKJ54n61Qg3OldE_E"], "form_post", "client_secret_basic"),
-        new("real-world/entra-v2-organizations", "https://login.microsoftonline.com/organizations/v2.0", "https://login.microsoftonline.com/{tenantid}/v2.0",
+        new("real-world/entra-v2-organizations", "https://login.microsoftonline.com/organizations/v2.0", null,
             ["3PaK4EfyBNQu3CtjYsa3YmhQ5E0", "8PXQDb4mOmolu_BtG3jDX4qR2xU", "Mc7l3Iz93g7uwgNeEmmw_WYGPko", "d-Zi0Gbus4sEaOqXgU8pMvYc3KI", "iw1BXXcybk07kmtIeeJeIYqas18",
              "k8kbXTgyy1QKJ54n61Qg3OldE_E"], "form_post", "client_secret_basic"),
         new("real-world/google", "https://accounts.google.com", null, ["73e25f9789119c7875d58087a78ac23f5ef2eda3", "c88d809f4db943df53da7accfd47764d05ba391f"], "query", "client_secret_basic"),
