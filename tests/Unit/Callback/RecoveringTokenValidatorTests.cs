@@ -292,4 +292,40 @@ public sealed class RecoveringTokenValidatorTests : IDisposable
     [InlineData("2026-12-01T00:00:00Z")]
     public void Kids_real_providers_publish_are_well_formed(string kid) =>
         Assert.True(OidcRp.Callback.RecoveringTokenValidator.IsWellFormedKid(kid));
+
+    [Theory]
+    [InlineData("!", true)]
+    [InlineData("~", true)]
+    [InlineData(" ", false)]
+    [InlineData("\u007f", false)]
+    [InlineData("a\"b", false)]
+    [InlineData("a'b", false)]
+    [InlineData("a<b", false)]
+    [InlineData("a>b", false)]
+    [InlineData("a;b", false)]
+    [InlineData("a`b", false)]
+    [InlineData("a\\b", false)]
+    [InlineData("", false)]
+    public void Kid_characters_are_bounded_to_printable_ascii_without_quoting_characters(string kid, bool wellFormed) =>
+        Assert.Equal(wellFormed, OidcRp.Callback.RecoveringTokenValidator.IsWellFormedKid(kid));
+
+    [Theory]
+    [InlineData(256, true)]
+    [InlineData(257, false)]
+    public void Kid_length_is_bounded_at_256(int length, bool wellFormed) =>
+        Assert.Equal(wellFormed, OidcRp.Callback.RecoveringTokenValidator.IsWellFormedKid(new string('k', length)));
+
+    [Fact]
+    public async Task A_token_whose_signature_was_stripped_is_refused_even_with_a_known_kid()
+    {
+        await _h.LoadAsync();
+        var token = _h.Token(_h.Key(0));
+        var unsigned = token[..(token.LastIndexOf('.') + 1)];
+
+        var (result, record) = await _h.ValidateAsync(unsigned);
+
+        Assert.False(result.IsValid);
+        Assert.Equal(OidcAuditCategories.IdTokenInvalid, record.Category);
+        Assert.Equal(1, _h.Op.JwksRequests);
+    }
 }

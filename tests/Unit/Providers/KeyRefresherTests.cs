@@ -140,6 +140,53 @@ public sealed class KeyRefresherTests : IDisposable
     }
 
     [Fact]
+    public async Task Admin_and_scheduled_refreshes_join_a_fetch_in_flight()
+    {
+        await _h.LoadAsync();
+        _h.Op.JwksGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var scheduled = _h.Refresher.RefreshScheduledAsync(_h.Entry, CancellationToken.None);
+        var admin = _h.Refresher.RefreshForAdminAsync(_h.Entry, CancellationToken.None);
+        var again = _h.Refresher.RefreshScheduledAsync(_h.Entry, CancellationToken.None);
+        _h.Op.JwksGate.SetResult();
+        var results = await Task.WhenAll(scheduled, admin, again);
+
+        Assert.All(results, r => Assert.Equal(RefreshStatus.Refreshed, r.Status));
+        Assert.Equal((2, 2), (_h.Op.DiscoveryRequests, _h.Op.JwksRequests)); // one shared fetch after the load
+    }
+
+    [Fact]
+    public async Task A_slow_older_fetch_finishing_last_does_not_replace_the_newer_keys()
+    {
+        await _h.LoadAsync();
+        _h.Op.JwksGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var older = _h.Refresher.RefreshScheduledAsync(_h.Entry, CancellationToken.None);
+        await WaitUntil(() => _h.Op.JwksRequests == 2);
+        // A newer snapshot lands while the older fetch is still out (as another instance of the fetch would).
+        var newer = _h.Entry.Snapshot! with { Sequence = _h.Entry.LastStartedSequence + 1, Fingerprint = "newer" };
+        Assert.True(_h.Entry.TrySwap(newer));
+
+        _h.Op.JwksGate.SetResult();
+        await older;
+
+        Assert.Same(newer, _h.Entry.Snapshot);
+    }
+
+    [Fact]
+    public async Task A_discovery_that_hangs_times_out_as_discovery_timeout()
+    {
+        _h.Op.DiscoveryGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var load = _h.Refresher.EnsureLoadedAsync(_h.Entry, CancellationToken.None);
+        await WaitUntil(() => _h.Op.DiscoveryRequests == 1);
+        _h.Time.Advance(TimeSpan.FromSeconds(10));
+        var result = await load.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal((RefreshStatus.Failed, "discovery_timeout"), (result.Status, result.ErrorCode));
+        _h.Op.DiscoveryGate.SetResult();
+    }
+
+    [Fact]
     public async Task Oversized_documents_and_cross_origin_redirects_are_refused()
     {
         _h.Op.JwksBody = "{\"keys\":[" + new string(' ', 300 * 1024) + "]}";
@@ -248,5 +295,14 @@ public sealed class KeyRefresherTests : IDisposable
     public void Backoff_doubles_and_is_capped(int failures, int seconds)
     {
         Assert.Equal(TimeSpan.FromSeconds(seconds), RefreshPolicy.Backoff(TimeSpan.FromSeconds(30), failures, TimeSpan.FromMinutes(10)));
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+        Assert.True(condition());
     }
 }

@@ -21,6 +21,9 @@ internal sealed class FakeOpHttpHandler : HttpMessageHandler
     /// <summary>When set, the JWKS request waits for it (to hold a fetch in flight).</summary>
     public TaskCompletionSource? JwksGate { get; set; }
 
+    /// <summary>Holds discovery answers until completed.</summary>
+    public TaskCompletionSource? DiscoveryGate { get; set; }
+
     /// <summary>When set, answers the JWKS request instead of the published keys.</summary>
     public Func<HttpResponseMessage>? JwksResponse { get; set; }
 
@@ -51,6 +54,10 @@ internal sealed class FakeOpHttpHandler : HttpMessageHandler
         if (request.Method == HttpMethod.Get && path == "/.well-known/openid-configuration")
         {
             Interlocked.Increment(ref _discoveryRequests);
+            if (DiscoveryGate is { } gate)
+            {
+                await gate.Task.WaitAsync(cancellationToken);
+            }
             return DiscoveryResponse?.Invoke() ?? Json(DiscoveryJson());
         }
         if (request.Method == HttpMethod.Get && path == "/jwks")
