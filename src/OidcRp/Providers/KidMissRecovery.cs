@@ -46,20 +46,22 @@ internal sealed class KidMissRecovery(KeyRefresher refresher, TimeProvider time)
         DateTimeOffset? ticket = null;
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            Task<RefreshResult> fetch;
-            long fetchSequence;
+            Task<RefreshResult>? fetch = null;
+            long fetchSequence = 0;
+            string? refusal = null;
+            var alreadyThere = false;
             lock (entry.Gate)
             {
+                var now = time.GetUtcNow();
                 if (entry.Snapshot is { } current && current.Sequence > failedSnapshot.Sequence && current.HasKid(kid))
                 {
-                    break; // a fetch since the miss (admin, scheduled, another token's) already brought it: free
+                    alreadyThere = true; // a fetch since the miss (admin, scheduled, another token's) already brought it: free
                 }
-                var now = time.GetUtcNow();
-                if (ledger.RecentlyMissing(kid, now))
+                else if (ledger.RecentlyMissing(kid, now))
                 {
-                    return Refused(entry, kid, OidcRpReasons.KidRecentlyLookedUp, refreshed, duration);
+                    refusal = OidcRpReasons.KidRecentlyLookedUp;
                 }
-                if (KeyRefresher.InFlightUnderGate(entry) is { } inFlight)
+                else if (KeyRefresher.InFlightUnderGate(entry) is { } inFlight)
                 {
                     (fetch, fetchSequence) = inFlight;
                 }
@@ -70,8 +72,16 @@ internal sealed class KidMissRecovery(KeyRefresher refresher, TimeProvider time)
                 }
                 else
                 {
-                    return Refused(entry, kid, OidcRpReasons.KidMissBudgetSpent, refreshed, duration);
+                    refusal = OidcRpReasons.KidMissBudgetSpent;
                 }
+            }
+            if (alreadyThere)
+            {
+                break;
+            }
+            if (fetch is null)
+            {
+                return Refused(entry, kid, refusal!, refreshed, duration); // counted and logged outside the gate
             }
 
             var result = await fetch.WaitAsync(cancellationToken);
