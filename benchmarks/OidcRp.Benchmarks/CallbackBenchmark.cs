@@ -121,7 +121,7 @@ internal static class CallbackBenchmark
                 var challenge = Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
                 var state = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
                 var html = await http.GetStringAsync($"{op.Issuer}/authorize?client_id={op.ClientId}&redirect_uri={Uri.EscapeDataString(redirect)}"
-                    + $"&response_type=code&scope=openid&code_challenge={challenge}&code_challenge_method=S256&state={state}&nonce={state}");
+                    + $"&response_type=code&response_mode=form_post&scope=openid&code_challenge={challenge}&code_challenge_method=S256&state={state}&nonce={state}");
                 var code = HtmlForms.Parse(html)[0].Fields["code"];
                 using var request = new HttpRequestMessage(HttpMethod.Post, op.Issuer + "/token")
                 {
