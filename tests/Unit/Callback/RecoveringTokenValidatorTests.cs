@@ -328,4 +328,42 @@ public sealed class RecoveringTokenValidatorTests : IDisposable
         Assert.Equal(OidcAuditCategories.IdTokenInvalid, record.Category);
         Assert.Equal(1, _h.Op.JwksRequests);
     }
+
+    [Theory]
+    [InlineData("expired")]
+    [InlineData("audience")]
+    [InlineData("issuer")]
+    [InlineData("no_expiration")]
+    public async Task Known_kid_token_failing_a_claim_check_is_refused_with_its_reason(string defect)
+    {
+        await _h.LoadAsync();
+        var key = _h.Key(0);
+        var token = defect switch
+        {
+            "expired" => key.CreateIdToken(_h.Op.Issuer, RefresherHarness.ClientId, expires: DateTime.UtcNow.AddMinutes(-10), notBefore: DateTime.UtcNow.AddMinutes(-20)),
+            "audience" => _h.Token(key, audience: "someone-else"),
+            "issuer" => _h.Token(key, issuer: "https://evil.example"),
+            _ => WithoutExpiry(key),
+        };
+
+        var (result, record) = await _h.ValidateAsync(token);
+
+        Assert.False(result.IsValid);
+        Assert.Equal((OidcAuditCategories.IdTokenInvalid, defect), (record.Category, record.Reason));
+        Assert.Equal(1, _h.Op.JwksRequests);
+    }
+
+    private string WithoutExpiry(TestSigningKey key)
+    {
+        var handler = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false };
+        return handler.CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Issuer = _h.Op.Issuer,
+            Audience = RefresherHarness.ClientId,
+            IssuedAt = DateTime.UtcNow,
+            Claims = new Dictionary<string, object> { ["sub"] = "alice" },
+            SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(
+                new Microsoft.IdentityModel.Tokens.RsaSecurityKey(key.Rsa) { KeyId = key.Kid }, "RS256"),
+        });
+    }
 }
