@@ -366,4 +366,51 @@ public sealed class RecoveringTokenValidatorTests : IDisposable
                 new Microsoft.IdentityModel.Tokens.RsaSecurityKey(key.Rsa) { KeyId = key.Kid }, "RS256"),
         });
     }
+
+    [Fact]
+    public async Task Hs256_when_listed_verifies_with_the_client_secret_only_and_never_fetches()
+    {
+        const string secret = "a-client-secret-of-at-least-32-bytes!";
+        using var h = new RefresherHarness();
+        h.Options.Providers["test"].ClientSecret = secret;
+        h.Options.Providers["test"].SigningAlgorithms.Add("RS256");
+        h.Options.Providers["test"].SigningAlgorithms.Add("HS256");
+        await h.LoadAsync();
+
+        var (good, goodRecord) = await h.ValidateAsync(Hs256(h, secret, kid: "any-kid"));
+        var (bad, badRecord) = await h.ValidateAsync(Hs256(h, "another-secret-of-at-least-32-bytes!!", kid: "any-kid"));
+
+        Assert.True(good.IsValid);
+        Assert.Equal((OidcAuditCategories.LoginSucceeded, "any-kid"), (goodRecord.Category, goodRecord.Kid));
+        Assert.False(bad.IsValid);
+        Assert.Equal((OidcAuditCategories.IdTokenInvalid, "signature_invalid"), (badRecord.Category, badRecord.Reason));
+        Assert.Equal(1, h.Op.JwksRequests);
+    }
+
+    [Fact]
+    public async Task A_known_kid_bound_to_another_algorithm_is_refused_without_a_fetch()
+    {
+        await _h.LoadAsync();
+        var jwks = System.Text.Json.Nodes.JsonNode.Parse(TestSigningKey.Jwks(_h.Op.Published))!;
+        jwks["keys"]![0]!["alg"] = "PS256";
+        _h.Op.JwksBody = jwks.ToJsonString();
+        _h.Options.Keys.AdminRefreshMinInterval = TimeSpan.FromTicks(1);
+        await _h.Refresher.RefreshForAdminAsync(_h.Entry, CancellationToken.None);
+
+        var (result, record) = await _h.ValidateAsync(_h.Token(_h.Key(0)));
+
+        Assert.False(result.IsValid);
+        Assert.Equal((OidcAuditCategories.IdTokenInvalid, "alg_not_allowed"), (record.Category, record.Reason));
+        Assert.Equal(2, _h.Op.JwksRequests);
+    }
+
+    private static string Hs256(RefresherHarness h, string secret, string kid) =>
+        new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Issuer = h.Op.Issuer,
+            Audience = RefresherHarness.ClientId,
+            Claims = new Dictionary<string, object> { ["sub"] = "alice" },
+            SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(
+                new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(secret)) { KeyId = kid }, "HS256"),
+        });
 }
