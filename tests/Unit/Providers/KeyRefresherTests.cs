@@ -140,6 +140,36 @@ public sealed class KeyRefresherTests : IDisposable
     }
 
     [Fact]
+    public async Task A_loaded_provider_answers_at_once_without_a_fetch()
+    {
+        await _h.LoadAsync();
+
+        var again = await _h.Refresher.EnsureLoadedAsync(_h.Entry, CancellationToken.None);
+
+        Assert.Equal(RefreshStatus.NotNeeded, again.Status);
+        Assert.Same(_h.Entry.Snapshot, again.Snapshot);
+        Assert.Equal((1, 1), (_h.Op.DiscoveryRequests, _h.Op.JwksRequests));
+    }
+
+    [Fact]
+    public async Task A_failed_first_load_says_when_to_retry()
+    {
+        _h.Op.DiscoveryResponse = () => new HttpResponseMessage(HttpStatusCode.BadGateway);
+        await _h.Refresher.EnsureLoadedAsync(_h.Entry, CancellationToken.None);
+        await _h.Refresher.EnsureLoadedAsync(_h.Entry, CancellationToken.None);
+        _h.Time.Advance(TimeSpan.FromSeconds(1));
+        await _h.Refresher.EnsureLoadedAsync(_h.Entry, CancellationToken.None); // second failure: 2 s backoff
+        _h.Time.Advance(TimeSpan.FromMilliseconds(500));
+
+        var waiting = await _h.Refresher.EnsureLoadedAsync(_h.Entry, CancellationToken.None);
+
+        Assert.Equal((RefreshStatus.Failed, "discovery_http_502"), (waiting.Status, waiting.ErrorCode));
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), waiting.RetryAfter);
+        Assert.Equal(2, _h.Op.DiscoveryRequests);
+        Assert.Null(_h.Entry.NextRefreshAt); // nothing loaded: no scheduled refresh yet
+    }
+
+    [Fact]
     public async Task Admin_and_scheduled_refreshes_join_a_fetch_in_flight()
     {
         await _h.LoadAsync();

@@ -206,6 +206,41 @@ public sealed class KidMissRecoveryTests : IDisposable
         Assert.Equal(1, _h.Recovery.Spent(_h.Entry, KidMissPath.IdToken)); // the failed fetch's draw stays spent
     }
 
+    [Fact]
+    public async Task The_refresher_counts_each_outcome_for_the_status_view()
+    {
+        await _h.LoadAsync();
+        _h.Rotate("key-2");
+
+        await _h.MissAsync("key-2");   // recovered
+        await _h.MissAsync("ghost");   // unrecovered
+        await _h.MissAsync("ghost");   // refused: looked up moments ago
+        _h.Op.JwksResponse = () => new HttpResponseMessage(HttpStatusCode.BadGateway);
+        await _h.MissAsync("ghost-2"); // JWKS unreachable
+
+        Assert.Equal(1, Interlocked.Read(ref _h.Entry.Recoveries));
+        Assert.Equal(3, Interlocked.Read(ref _h.Entry.KidMissFailures));
+        Assert.Equal(1 + 2, Interlocked.Read(ref _h.Entry.Refreshes)); // the load and two kid-miss fetches
+        Assert.Equal(1, Interlocked.Read(ref _h.Entry.FailedRefreshes));
+        Assert.Equal(1, _h.Entry.ConsecutiveFailures);
+    }
+
+    [Fact]
+    public async Task A_success_after_failures_clears_the_failure_state_and_schedules_the_next_refresh()
+    {
+        await _h.LoadAsync();
+        _h.Op.JwksResponse = () => new HttpResponseMessage(HttpStatusCode.BadGateway);
+        await _h.MissAsync("ghost-1");
+        _h.Op.JwksResponse = null;
+        _h.Rotate("key-2");
+
+        var outcome = await _h.MissAsync("key-2");
+
+        Assert.True(outcome.Recovered);
+        Assert.Equal((0, (string?)null, (DateTimeOffset?)null), (_h.Entry.ConsecutiveFailures, _h.Entry.LastErrorCode, _h.Entry.LastFailureAt));
+        Assert.InRange(_h.Entry.NextRefreshAt!.Value, _h.Time.GetUtcNow().AddMinutes(9), _h.Time.GetUtcNow().AddMinutes(10));
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         for (var i = 0; i < 500 && !condition(); i++)
