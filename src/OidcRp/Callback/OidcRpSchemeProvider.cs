@@ -93,7 +93,7 @@ internal sealed class OidcRpSchemeProvider(IOptions<AuthenticationOptions> optio
 
     public override Task<AuthenticationScheme?> GetSchemeAsync(string name) =>
         _providerSchemes.TryGetValue(name, out var scheme) ? Task.FromResult<AuthenticationScheme?>(scheme)
-        : name == CallbackDispatcher.SchemeName && !_providerSchemes.IsEmpty && base.GetSchemeAsync(name).Result is null ? Task.FromResult<AuthenticationScheme?>(_dispatcher)
+        : name == CallbackDispatcher.SchemeName && base.GetSchemeAsync(name).Result is null ? Task.FromResult<AuthenticationScheme?>(_dispatcher)
         : base.GetSchemeAsync(name);
 
     public override Task<IEnumerable<AuthenticationScheme>> GetAllSchemesAsync()
@@ -118,10 +118,9 @@ internal sealed class OidcRpSchemeProvider(IOptions<AuthenticationOptions> optio
             lock (_gate)
             {
                 var others = base.GetRequestHandlerSchemesAsync().Result.ToList();
-                if (_providerOrder.Count > 0)
-                {
-                    others.Insert(Math.Min(_dispatcherPosition, others.Count), _dispatcher);
-                }
+                // Always there, even with no provider loaded: a store provider's callback (or a removed
+                // provider's, answered provider_removed) can arrive before any provider is in memory.
+                others.Insert(_dispatcherPosition < 0 ? others.Count : Math.Min(_dispatcherPosition, others.Count), _dispatcher);
                 handlers = [.. others];
                 _requestHandlers = handlers;
             }
