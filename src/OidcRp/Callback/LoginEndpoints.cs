@@ -50,7 +50,7 @@ internal static class LoginEndpoints
         }
         // RP-initiated logout (OIDC RP-Initiated Logout 1.0 §2) only where the provider offers it.
         var providerId = context.User.GetOidcProvider();
-        if (registry.Find(providerId) is { Snapshot.Configuration.EndSessionEndpoint: { Length: > 0 } } entry)
+        if (await registry.FindAsync(providerId, context.RequestAborted) is { Snapshot.Configuration.EndSessionEndpoint: { Length: > 0 } } entry)
         {
             schemes.Add(entry.SchemeName);
         }

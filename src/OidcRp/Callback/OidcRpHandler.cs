@@ -64,9 +64,13 @@ internal sealed partial class OidcRpHandler(IOptionsMonitor<OpenIdConnectOptions
             ? base.HandleRemoteSignOutAsync()
             : Task.FromResult(false);
 
-    /// <summary>This scheme's provider, or null for a scheme OidcRp did not add.</summary>
+    /// <summary>
+    /// This scheme's provider: the version these handler options were built for (one request reads one version
+    /// throughout, whatever changes meanwhile), or null for a scheme OidcRp did not add.
+    /// </summary>
     private Providers.ProviderEntry? Provider =>
-        Scheme.Name.StartsWith(OidcRpOptions.SchemePrefix, StringComparison.Ordinal) ? registry.Find(Scheme.Name[OidcRpOptions.SchemePrefix.Length..]) : null;
+        Options.Events is OidcRpEvents events ? events.Entry
+        : Scheme.Name.StartsWith(OidcRpOptions.SchemePrefix, StringComparison.Ordinal) ? registry.Find(Scheme.Name[OidcRpOptions.SchemePrefix.Length..]) : null;
 
     /// <summary>
     /// The code redemption (RFC 6749 §4.1.3) authenticated as the provider takes it: the stock handler posts the
