@@ -223,6 +223,57 @@ public sealed class StoreProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_admin_list_pages_by_id_over_loaded_and_unloaded_store_providers_with_version_and_source()
+    {
+        Store.Seed(Row(_op, "beta"));
+        Store.Seed(Row(_op, "gamma"));
+        _op.NextSubject = "admin";
+        using var admin = _rp.Browser();
+        using (var login = await admin.LoginAsync("acme"))
+        {
+            Assert.Equal(HttpStatusCode.Found, login.StatusCode);
+        }
+        var lookups = Store.FindByIdCalls;
+
+        var first = await PageAsync(admin, "?limit=2");
+        var second = await PageAsync(admin, $"?limit=2&after={first.Next}");
+
+        Assert.Equal([("acme", "store", true), ("beta", "store", false)], first.Rows);
+        Assert.Equal([("gamma", "store", false)], second.Rows);
+        Assert.Equal(("beta", null), (first.Next, second.Next));
+        Assert.Equal(lookups, Store.FindByIdCalls); // listing loads nothing
+        Assert.Null(_rp.Services.GetRequiredService<OidcProviderRegistry>().FindStored("beta"));
+    }
+
+    private async Task<(List<(string, string, bool)> Rows, string? Next)> PageAsync(BrowserClient admin, string query)
+    {
+        using var response = await admin.GetAsync($"{_rp.BaseUrl}/auth/oidc/providers{query}");
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var rows = json.RootElement.GetProperty("providers").EnumerateArray()
+            .Select(p => (p.GetProperty("id").GetString()!, p.GetProperty("source").GetString()!, p.GetProperty("loaded").GetBoolean()))
+            .ToList();
+        return (rows, json.RootElement.GetProperty("next").GetString());
+    }
+
+    [Fact]
+    public async Task A_refused_change_is_counted_by_the_meter()
+    {
+        using var collector = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(
+            _rp.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "OidcRp", "oidcrp.provider.changes");
+        using (var first = await _rp.Browser().LoginAsync("acme"))
+        {
+            Assert.Equal(HttpStatusCode.Found, first.StatusCode);
+        }
+        var registry = _rp.Services.GetRequiredService<OidcProviderRegistry>();
+        var rereads = registry.Store!.Rereads;
+
+        Store.Put(Row(_op, "acme", o => o.ClientId = ""));
+        await Until(() => registry.Store.Rereads > rereads);
+
+        Assert.Equal(["added", "refused"], collector.GetMeasurementSnapshot().Select(m => (string)m.Tags["outcome"]!));
+    }
+
+    [Fact]
     public async Task A_failing_store_is_an_unknown_provider_for_that_request_not_an_error()
     {
         Store.Failure = new InvalidOperationException("database down");
