@@ -59,6 +59,9 @@ public sealed class OidcRpOptions
     /// </summary>
     public Func<IServiceProvider, HttpMessageHandler>? HttpHandlerFactory { get; set; }
 
+    /// <summary>Set by <c>AddOidcProviderStore</c>: providers may come from a store, so configuration may list none.</summary>
+    internal bool HasProviderStore { get; set; }
+
     /// <summary>Returns the scheme name of a provider id.</summary>
     /// <param name="providerId">The provider id.</param>
     public static string SchemeName(string providerId) => SchemePrefix + providerId;

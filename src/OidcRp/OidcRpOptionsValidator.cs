@@ -3,7 +3,11 @@ using Microsoft.Extensions.Options;
 
 namespace OidcRp;
 
-/// <summary>Checks <see cref="OidcRpOptions"/> at start-up and reports every problem at once.</summary>
+/// <summary>
+/// Checks <see cref="OidcRpOptions"/> at start-up and reports every problem at once; a failure stops start-up.
+/// Once the options have passed, later validations (configuration reloads) skip: a reload is applied provider by
+/// provider by the registry, which checks each one with <see cref="ValidateProvider"/>.
+/// </summary>
 internal sealed partial class OidcRpOptionsValidator : IValidateOptions<OidcRpOptions>
 {
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", RegexOptions.CultureInvariant)]
@@ -14,7 +18,14 @@ internal sealed partial class OidcRpOptionsValidator : IValidateOptions<OidcRpOp
     public ValidateOptionsResult Validate(string? name, OidcRpOptions options)
     {
         var errors = new List<string>();
-        if (options.Providers.Count == 0)
+        if (Volatile.Read(ref _started))
+        {
+            // After start-up a reload must never throw (it would inside the reload callback): each provider is
+            // checked on its own by the registry, which refuses that provider's change and keeps the old version.
+            // The other settings are read once at start-up and not reloaded.
+            return ValidateOptionsResult.Skip;
+        }
+        if (options.Providers.Count == 0 && !options.HasProviderStore)
         {
             errors.Add("OidcRp: no provider is configured (OidcRp:Providers is empty).");
         }
@@ -22,45 +33,15 @@ internal sealed partial class OidcRpOptionsValidator : IValidateOptions<OidcRpOp
         var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (key, provider) in options.Providers)
         {
-            var id = string.IsNullOrEmpty(provider.Id) ? key : provider.Id;
-            var where = $"OidcRp:Providers:{key}";
-            if (!string.Equals(id, key, StringComparison.Ordinal))
+            if (seen.TryGetValue(key, out var other))
             {
-                errors.Add($"{where}: Id '{id}' differs from its key '{key}'.");
-            }
-            if (!IsValidId(key))
-            {
-                errors.Add($"{where}: the id must be 1-64 characters of letters, digits, '-' or '_', starting with a letter or digit.");
-            }
-            else if (Microsoft.AspNetCore.Builder.OidcRpEndpointRouteBuilderExtensions.ReservedIds.Contains(key))
-            {
-                errors.Add($"{where}: the id '{key}' is reserved: it collides with OidcRp's routes under {Microsoft.AspNetCore.Builder.OidcRpEndpointRouteBuilderExtensions.Prefix}/ (reserved: {string.Join(", ", Microsoft.AspNetCore.Builder.OidcRpEndpointRouteBuilderExtensions.ReservedIds.Order(StringComparer.Ordinal))}).");
-            }
-            else if (seen.TryGetValue(key, out var other))
-            {
-                errors.Add($"{where}: duplicate provider id; '{other}' differs only in letter case.");
+                errors.Add($"OidcRp:Providers:{key}: duplicate provider id; '{other}' differs only in letter case.");
             }
             else
             {
                 seen[key] = key;
             }
-
-            if (string.IsNullOrWhiteSpace(provider.ClientId))
-            {
-                errors.Add($"{where}: ClientId is required.");
-            }
-            if (string.IsNullOrWhiteSpace(provider.Authority) && string.IsNullOrWhiteSpace(provider.MetadataAddress))
-            {
-                errors.Add($"{where}: Authority (or MetadataAddress) is required.");
-            }
-            CheckUrl(errors, where, "Authority", provider.Authority, provider.RequireHttpsMetadata);
-            CheckUrl(errors, where, "MetadataAddress", provider.MetadataAddress, provider.RequireHttpsMetadata);
-            CheckUrl(errors, where, "Issuer", provider.Issuer, provider.RequireHttpsMetadata);
-            CheckTenants(errors, where, provider);
-            CheckAlgorithms(errors, where, provider);
-            CheckRequests(errors, where, provider);
-            CheckPath(errors, where, "CallbackPath", provider.CallbackPath);
-            CheckPath(errors, where, "SignedOutCallbackPath", provider.SignedOutCallbackPath);
+            errors.AddRange(ValidateProvider(key, provider, fromStore: false));
         }
 
         var keys = options.Keys;
@@ -99,7 +80,75 @@ internal sealed partial class OidcRpOptionsValidator : IValidateOptions<OidcRpOp
             errors.Add("OidcRp:ErrorPath must be a local path starting with '/'.");
         }
 
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        if (errors.Count > 0)
+        {
+            return ValidateOptionsResult.Fail(errors);
+        }
+        Volatile.Write(ref _started, true);
+        return ValidateOptionsResult.Success;
+    }
+
+    private bool _started;
+
+    /// <summary>
+    /// One provider's own checks, with nothing about the others (ids unique ignoring case and paths free are the
+    /// registry's, against the providers in place): used for every provider at start-up, and for each new version
+    /// of one provider at run time, where a failure refuses that version and keeps the old one.
+    /// </summary>
+    internal static List<string> ValidateProvider(string key, OidcProviderOptions provider, bool fromStore)
+    {
+        var errors = new List<string>();
+        var where = fromStore ? $"OidcRp store provider {key}" : $"OidcRp:Providers:{key}";
+        var id = string.IsNullOrEmpty(provider.Id) ? key : provider.Id;
+        if (!string.Equals(id, key, StringComparison.Ordinal))
+        {
+            errors.Add($"{where}: Id '{id}' differs from its key '{key}'.");
+        }
+        if (!IsValidId(key))
+        {
+            errors.Add($"{where}: the id must be 1-64 characters of letters, digits, '-' or '_', starting with a letter or digit.");
+        }
+        else if (Microsoft.AspNetCore.Builder.OidcRpEndpointRouteBuilderExtensions.ReservedIds.Contains(key))
+        {
+            errors.Add($"{where}: the id '{key}' is reserved: it collides with OidcRp's routes under {Microsoft.AspNetCore.Builder.OidcRpEndpointRouteBuilderExtensions.Prefix}/ (reserved: {string.Join(", ", Microsoft.AspNetCore.Builder.OidcRpEndpointRouteBuilderExtensions.ReservedIds.Order(StringComparer.Ordinal))}).");
+        }
+
+        if (string.IsNullOrWhiteSpace(provider.ClientId))
+        {
+            errors.Add($"{where}: ClientId is required.");
+        }
+        if (string.IsNullOrWhiteSpace(provider.Authority) && string.IsNullOrWhiteSpace(provider.MetadataAddress))
+        {
+            errors.Add($"{where}: Authority (or MetadataAddress) is required.");
+        }
+        CheckUrl(errors, where, "Authority", provider.Authority, provider.RequireHttpsMetadata);
+        CheckUrl(errors, where, "MetadataAddress", provider.MetadataAddress, provider.RequireHttpsMetadata);
+        CheckUrl(errors, where, "Issuer", provider.Issuer, provider.RequireHttpsMetadata);
+        CheckTenants(errors, where, provider);
+        CheckAlgorithms(errors, where, provider);
+        CheckRequests(errors, where, provider);
+        CheckPath(errors, where, "CallbackPath", provider.CallbackPath);
+        CheckPath(errors, where, "SignedOutCallbackPath", provider.SignedOutCallbackPath);
+        if (fromStore)
+        {
+            // Store providers are found on the callback by the shape of the path (/auth/oidc/{id}/callback), before
+            // any store query: another path could not be found without asking the store on every request.
+            CheckStorePath(errors, where, "CallbackPath", provider.CallbackPath, $"{Microsoft.AspNetCore.Builder.OidcRpEndpointRouteBuilderExtensions.Prefix}/{key}/callback");
+            CheckStorePath(errors, where, "SignedOutCallbackPath", provider.SignedOutCallbackPath, $"{Microsoft.AspNetCore.Builder.OidcRpEndpointRouteBuilderExtensions.Prefix}/{key}/signout-callback");
+            if (provider.ConfigureHandler is not null)
+            {
+                errors.Add($"{where}: ConfigureHandler cannot come from a store.");
+            }
+        }
+        return errors;
+    }
+
+    private static void CheckStorePath(List<string> errors, string where, string name, string? value, string expected)
+    {
+        if (value is not null && !string.Equals(value, expected, StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"{where}: {name} must be empty or '{expected}' for a store provider.");
+        }
     }
 
     private static void CheckUrl(List<string> errors, string where, string name, string? value, bool requireHttps)

@@ -80,6 +80,10 @@ public static class OidcRpServiceCollectionExtensions
         services.TryAddSingleton<MetadataFetcher>();
         services.TryAddSingleton<KeyRefresher>();
         services.TryAddSingleton<OidcProviderRegistry>();
+        services.TryAddSingleton<OidcRp.Providers.Sources.ProviderPublisher>();
+        services.TryAddSingleton<OidcRp.Providers.Sources.RemovedProviders>();
+        // Handler options never outlive the provider version they were built for (run-time provider changes).
+        services.TryAddSingleton<IOptionsMonitorCache<OpenIdConnectOptions>, ProviderHandlerOptionsCache>();
         services.TryAddSingleton<KidMissRecovery>();
         services.TryAddSingleton<RecoveringTokenValidator>();
         services.TryAddSingleton<IOidcAuditSink, LoggingAuditSink>();

@@ -36,7 +36,8 @@ public sealed class RpApp : IAsyncDisposable
     public IServiceProvider Services => _app!.Services;
 
     public static async Task<RpApp> StartAsync(IEnumerable<RpProvider> providers, Action<OidcRpOptions>? configure = null,
-        bool protectAdmin = true, Action<IServiceCollection>? services = null, int port = 0)
+        bool protectAdmin = true, Action<IServiceCollection>? services = null, int port = 0,
+        Action<Microsoft.AspNetCore.Authentication.AuthenticationBuilder>? authentication = null)
     {
         var rp = new RpApp();
         var builder = WebApplication.CreateSlimBuilder();
@@ -45,7 +46,7 @@ public sealed class RpApp : IAsyncDisposable
         builder.Services.AddSingleton<TimeProvider>(rp.Time);
         builder.Services.AddSingleton<IOidcAuditSink>(rp.Audit);
         services?.Invoke(builder.Services);
-        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+        var oidc = builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(o =>
             {
                 o.Events.OnRedirectToLogin = c => { c.Response.StatusCode = StatusCodes.Status401Unauthorized; return Task.CompletedTask; };
@@ -65,6 +66,7 @@ public sealed class RpApp : IAsyncDisposable
                 }
                 configure?.Invoke(o);
             });
+        authentication?.Invoke(oidc);
         builder.Services.AddAuthorization(o => o.AddPolicy("OidcAdmin", p => p.RequireAssertion(c =>
             c.User.HasClaim("sub", "admin") || c.User.HasClaim("preferred_username", "admin"))));
         var app = builder.Build();

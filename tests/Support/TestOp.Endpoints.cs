@@ -71,7 +71,7 @@ public sealed partial class TestOp
             (clientId, secret, method) = (form["client_id"], form["client_secret"], "client_secret_post");
         }
         AuthMethodsUsed.Enqueue(method);
-        if (clientId != ClientId || secret != ClientSecret || (RequireAuthMethod is { } required && required != method))
+        if (clientId != ClientId || secret != Secret || (RequireAuthMethod is { } required && required != method))
         {
             return Results.Json(new { error = "invalid_client" }, statusCode: 401);
         }

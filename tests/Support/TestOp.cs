@@ -36,6 +36,9 @@ public sealed partial class TestOp : IAsyncDisposable
 
     public string ClientId { get; init; } = "rp-client";
 
+    /// <summary>The client secret the token endpoint accepts (a secret rotation at the OP changes it).</summary>
+    public string Secret { get; set; } = ClientSecret;
+
     /// <summary>Keys served in the JWKS.</summary>
     public List<TestSigningKey> Published { get; } = [];
 

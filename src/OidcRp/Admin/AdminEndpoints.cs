@@ -20,15 +20,19 @@ internal static class AdminEndpoints
     /// <summary>The provider column of a row about an id that names no provider.</summary>
     internal const string UnknownProvider = "*";
 
-    public static async Task<IResult> ListProviders(HttpContext context, IOidcProviders providers, AuditWriter audit)
+    /// <summary>The default page size of the provider list.</summary>
+    internal const int DefaultListLimit = 100;
+
+    public static async Task<IResult> ListProviders(HttpContext context, IOidcProviders providers, AuditWriter audit, string? after, int? limit)
     {
+        var page = await providers.ListAsync(after, Math.Clamp(limit ?? DefaultListLimit, 1, OidcProviderPage.MaxLimit), context.RequestAborted);
         await Row(context, audit, UnknownProvider, OidcAuditCategories.AdminAccess, OidcAuditOutcomes.Success, OidcRpReasons.List);
-        return Results.Ok(providers.GetStatuses());
+        return Results.Ok(page);
     }
 
     public static async Task<IResult> GetProvider(string id, HttpContext context, IOidcProviders providers, OidcProviderRegistry registry, AuditWriter audit)
     {
-        if (registry.Find(id) is not { } entry || providers.GetStatus(entry.Id) is not { } status)
+        if (await registry.FindAsync(id, context.RequestAborted) is not { } entry || providers.GetStatus(entry.Id) is not { } status)
         {
             await Row(context, audit, UnknownProvider, OidcAuditCategories.AdminAccess, OidcAuditOutcomes.Failure, OidcRpReasons.UnknownProvider);
             return Results.NotFound();

@@ -38,11 +38,13 @@ internal sealed class AuditWriter(IOidcAuditSink sink, TimeProvider time, OidcRp
             Actor = AuditText.Clean(draft.Actor, AuditText.MaxShort),
             KidsBefore = draft.KidsBefore?.Select(k => AuditText.Clean(k, AuditText.MaxKid)!).ToList(),
             KidsAfter = draft.KidsAfter?.Select(k => AuditText.Clean(k, AuditText.MaxKid)!).ToList(),
+            Settings = draft.Settings,
             ClientIp = address?.ToString(),
             UserAgent = AuditText.Clean(context?.Request.Headers.UserAgent.ToString(), AuditText.MaxUserAgent) is { Length: > 0 } ua ? ua : null,
             TraceId = Activity.Current?.TraceId.ToString() ?? context?.TraceIdentifier,
         };
-        if (draft.Category is not (OidcAuditCategories.AdminRefresh or OidcAuditCategories.AdminAccess))
+        if (draft.Category is not (OidcAuditCategories.AdminRefresh or OidcAuditCategories.AdminAccess
+            or OidcAuditCategories.ProviderAdded or OidcAuditCategories.ProviderChanged or OidcAuditCategories.ProviderRemoved))
         {
             metrics.Login(record.ProviderId, record.Category, record.Outcome); // every event, aggregated or not
         }
@@ -98,4 +100,5 @@ internal sealed record OidcAuditRecordDraft(string ProviderId, string Category, 
     public string? Actor { get; init; }
     public IReadOnlyList<string>? KidsBefore { get; init; }
     public IReadOnlyList<string>? KidsAfter { get; init; }
+    public IReadOnlyList<string>? Settings { get; init; }
 }

@@ -29,6 +29,15 @@ public static class OidcAuditCategories
 
     /// <summary>A call to a read-only admin endpoint (success, failure for an unknown id, or denied); provider <c>*</c> when it names none.</summary>
     public const string AdminAccess = "admin_access";
+
+    /// <summary>A provider was added at run time (configuration reload or store); reason: the source.</summary>
+    public const string ProviderAdded = "provider_added";
+
+    /// <summary>A provider changed at run time; the row names the settings that changed (never their values). Failure: refused.</summary>
+    public const string ProviderChanged = "provider_changed";
+
+    /// <summary>A provider was removed at run time; reason: the source.</summary>
+    public const string ProviderRemoved = "provider_removed";
 }
 
 /// <summary>Stable audit outcomes.</summary>

@@ -61,6 +61,9 @@ public sealed record OidcAuditRecord
     /// <summary>Signing key ids after an admin refresh.</summary>
     public IReadOnlyList<string>? KidsAfter { get; init; }
 
+    /// <summary>On a <c>provider_changed</c> row: the names of the settings that changed (never their values).</summary>
+    public IReadOnlyList<string>? Settings { get; init; }
+
     /// <summary>
     /// How many events this row stands for (default 1). Above 1 only on an aggregate row: denied admin
     /// calls and forgery-shaped callback failures from one source are counted into one row per window

@@ -27,6 +27,20 @@ public static class OidcRpReasons
     /// <summary>RFC 9207: the provider advertises the <c>iss</c> parameter but the response has none.</summary>
     public const string IssMissing = "iss_missing";
 
+    /// <summary>The provider of this callback path was removed while the user was signing in (run-time provider sources).</summary>
+    public const string ProviderRemoved = "provider_removed";
+
+    // ---- provider_added, provider_changed, provider_removed: run-time provider sources ----
+
+    /// <summary>The change came from configuration (a reload through <c>IOptionsMonitor</c>).</summary>
+    public const string SourceConfiguration = "source_configuration";
+
+    /// <summary>The change came from the application's <c>IOidcProviderStore</c>.</summary>
+    public const string SourceStore = "source_store";
+
+    /// <summary>A new version of a provider failed its checks and was refused; the old version (if any) is kept.</summary>
+    public const string ProviderInvalid = "provider_invalid";
+
     /// <summary>The token endpoint did not answer with a usable token response.</summary>
     public const string CodeExchangeFailed = "code_exchange_failed";
 

@@ -12,26 +12,49 @@ namespace OidcRp.Callback;
 /// the handler's paths (<c>ConfigureHandler</c>, or its own configure actions for OpenIdConnectOptions), that
 /// provider's handler options are built here and their paths used.
 /// </summary>
+/// <remarks>
+/// The configuration providers' paths only: the map is rebuilt whole on the first request after the registry's
+/// configuration providers changed (<see cref="Providers.OidcProviderRegistry.ConfigurationGeneration"/>) and swapped
+/// in at once. Store providers use the default paths and are found by their shape (<see cref="CallbackDispatcher"/>).
+/// </remarks>
 internal sealed class CallbackPaths(
     IOptions<OidcRpOptions> rpOptions,
+    Providers.OidcProviderRegistry registry,
     IOptionsMonitor<OpenIdConnectOptions> handlerOptions,
     IEnumerable<IConfigureOptions<OpenIdConnectOptions>> configures,
-    IEnumerable<IPostConfigureOptions<OpenIdConnectOptions>> postConfigures)
+    IEnumerable<IPostConfigureOptions<OpenIdConnectOptions>> postConfigures,
+    Microsoft.Extensions.Logging.ILogger<CallbackPaths> logger)
 {
-    private Dictionary<string, string[]>? _map;
+    private sealed record Map(long Generation, Dictionary<string, string[]> Paths);
 
-    public bool TryGetSchemes(PathString path, [NotNullWhen(true)] out string[]? schemes) =>
-        (_map ?? Build()).TryGetValue(path.Value ?? "", out schemes);
+    private Map? _map;
+
+    public bool TryGetSchemes(PathString path, [NotNullWhen(true)] out string[]? schemes)
+    {
+        var map = Volatile.Read(ref _map);
+        if (map is null || map.Generation != registry.ConfigurationGeneration)
+        {
+            map = Build(startUp: false);
+        }
+        return map.Paths.TryGetValue(path.Value ?? "", out schemes);
+    }
 
     /// <summary>Builds the map now, so that conflicting paths stop the application at start-up (<see cref="CallbackPathGuard"/>).</summary>
-    public void EnsureValid() => _ = _map ?? Build();
+    public void EnsureValid() => _ = Build(startUp: true);
 
-    private Dictionary<string, string[]> Build()
+    private Map Build(bool startUp)
     {
+        var generation = registry.ConfigurationGeneration;
         var providers = Effective();
         if (Conflicts(providers) is { Count: > 0 } errors)
         {
-            throw new OptionsValidationException(Options.DefaultName, typeof(OidcRpOptions), errors);
+            if (startUp)
+            {
+                throw new OptionsValidationException(Options.DefaultName, typeof(OidcRpOptions), errors);
+            }
+            // At run time each change was checked before it was applied; what is left comes from an application
+            // hook that moved a path. The first provider keeps the path, as the stock middleware would.
+            Diagnostics.Log.ProviderPathConflict(logger, string.Join(" ", errors));
         }
         // PathString compares ignoring case, as the stock handler matches its paths.
         var map = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
@@ -45,9 +68,9 @@ internal sealed class CallbackPaths(
             }
         }
         // Read-only once published, so a plain dictionary is safe to share (and quicker to build than a frozen one).
-        var built = map.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
-        Interlocked.CompareExchange(ref _map, built, null);
-        return _map;
+        var built = new Map(generation, map.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.OrdinalIgnoreCase));
+        Volatile.Write(ref _map, built);
+        return built;
     }
 
     /// <summary>
@@ -58,12 +81,13 @@ internal sealed class CallbackPaths(
     private List<ProviderPaths> Effective()
     {
         var rp = rpOptions.Value;
-        var schemeNames = rp.Providers.Values.Select(p => OidcRpOptions.SchemeName(p.Id)).ToHashSet(StringComparer.Ordinal);
+        var configured = registry.ConfiguredEntries;
+        var schemeNames = configured.Select(e => e.SchemeName).ToHashSet(StringComparer.Ordinal);
         var (hookAll, hooked) = Hooks(schemeNames);
         hookAll |= rp.ConfigureHandler is not null;
         var defaultRemoteSignOut = new OpenIdConnectOptions().RemoteSignOutPath;
-        var result = new List<ProviderPaths>(rp.Providers.Count);
-        foreach (var provider in rp.Providers.Values)
+        var result = new List<ProviderPaths>(configured.Count);
+        foreach (var provider in configured.Select(e => e.Options))
         {
             var scheme = OidcRpOptions.SchemeName(provider.Id);
             if (hookAll || hooked.Contains(scheme) || provider.ConfigureHandler is not null)

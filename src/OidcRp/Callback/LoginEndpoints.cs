@@ -13,7 +13,7 @@ internal static class LoginEndpoints
     public static async Task<IResult> LoginAsync(string id, string? returnUrl, HttpContext context, OidcProviderRegistry registry,
         KeyRefresher refresher, ILogger<OidcProviderRegistry> logger)
     {
-        if (registry.Find(id) is not { } entry)
+        if (await registry.FindAsync(id, context.RequestAborted) is not { } entry)
         {
             return Results.NotFound();
         }

@@ -14,6 +14,9 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor,
 {
     public OpenIdConnectEvents? Inner { get; set; }
 
+    /// <summary>The provider version these handler options were built for (<see cref="ProviderHandlerOptionsCache"/>).</summary>
+    internal ProviderEntry Entry => entry;
+
     public override async Task MessageReceived(MessageReceivedContext context)
     {
         // OidcRpHandler set the feature with the flow's state hash; a handler of another type (a test seam) did not.

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Collections.Frozen;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.Extensions.Options;
@@ -15,12 +14,10 @@ namespace OidcRp.Callback;
 /// in the place of the first provider scheme. Lookups by name, enumeration and the default schemes behave
 /// as before.
 /// </summary>
-internal sealed class OidcRpSchemeProvider(IOptions<AuthenticationOptions> options, IOptions<OidcRpOptions> rpOptions)
+internal sealed class OidcRpSchemeProvider(IOptions<AuthenticationOptions> options)
     : AuthenticationSchemeProvider(options)
 {
-    // Field initialisers run before the base constructor, which adds the configured schemes through TryAddScheme.
-    private readonly FrozenSet<string> _providerSchemeNames = rpOptions.Value.Providers.Values
-        .Select(p => OidcRpOptions.SchemeName(p.Id)).ToFrozenSet(StringComparer.Ordinal);
+    // Any scheme named oidc:{id} with OidcRp's handler is a provider scheme: providers come and go at run time.
     // Read without the lock on every request; written (under the lock) at start-up and by rare runtime changes.
     private readonly ConcurrentDictionary<string, AuthenticationScheme> _providerSchemes = new(StringComparer.Ordinal);
     private readonly List<AuthenticationScheme> _providerOrder = [];
@@ -33,7 +30,7 @@ internal sealed class OidcRpSchemeProvider(IOptions<AuthenticationOptions> optio
 
     public override bool TryAddScheme(AuthenticationScheme scheme)
     {
-        if (!_providerSchemeNames.Contains(scheme.Name) || scheme.HandlerType != typeof(OidcRpHandler))
+        if (!IsProviderScheme(scheme))
         {
             // The base class takes its own lock: never call it while holding ours (it calls back into this method).
             if (_providerSchemes.ContainsKey(scheme.Name) || !base.TryAddScheme(scheme))
@@ -60,6 +57,25 @@ internal sealed class OidcRpSchemeProvider(IOptions<AuthenticationOptions> optio
         }
     }
 
+    private static bool IsProviderScheme(AuthenticationScheme scheme) =>
+        scheme.HandlerType == typeof(OidcRpHandler) && scheme.Name.StartsWith(OidcRpOptions.SchemePrefix, StringComparison.Ordinal);
+
+    /// <summary>Adds a provider's scheme, or replaces it in place (a new display name) with no moment without one.</summary>
+    internal void SetProviderScheme(AuthenticationScheme scheme)
+    {
+        lock (_gate)
+        {
+            if (_providerSchemes.TryGetValue(scheme.Name, out var old))
+            {
+                _providerOrder[_providerOrder.IndexOf(old)] = scheme;
+                _providerSchemes[scheme.Name] = scheme;
+                InvalidateLocked();
+                return;
+            }
+        }
+        TryAddScheme(scheme);
+    }
+
     public override void RemoveScheme(string name)
     {
         lock (_gate)
@@ -77,7 +93,7 @@ internal sealed class OidcRpSchemeProvider(IOptions<AuthenticationOptions> optio
 
     public override Task<AuthenticationScheme?> GetSchemeAsync(string name) =>
         _providerSchemes.TryGetValue(name, out var scheme) ? Task.FromResult<AuthenticationScheme?>(scheme)
-        : name == CallbackDispatcher.SchemeName && !_providerSchemes.IsEmpty && base.GetSchemeAsync(name).Result is null ? Task.FromResult<AuthenticationScheme?>(_dispatcher)
+        : name == CallbackDispatcher.SchemeName && base.GetSchemeAsync(name).Result is null ? Task.FromResult<AuthenticationScheme?>(_dispatcher)
         : base.GetSchemeAsync(name);
 
     public override Task<IEnumerable<AuthenticationScheme>> GetAllSchemesAsync()
@@ -102,10 +118,9 @@ internal sealed class OidcRpSchemeProvider(IOptions<AuthenticationOptions> optio
             lock (_gate)
             {
                 var others = base.GetRequestHandlerSchemesAsync().Result.ToList();
-                if (_providerOrder.Count > 0)
-                {
-                    others.Insert(Math.Min(_dispatcherPosition, others.Count), _dispatcher);
-                }
+                // Always there, even with no provider loaded: a store provider's callback (or a removed
+                // provider's, answered provider_removed) can arrive before any provider is in memory.
+                others.Insert(_dispatcherPosition < 0 ? others.Count : Math.Min(_dispatcherPosition, others.Count), _dispatcher);
                 handlers = [.. others];
                 _requestHandlers = handlers;
             }

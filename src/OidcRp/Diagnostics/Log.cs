@@ -108,4 +108,33 @@ internal static partial class Log
 
     [LoggerMessage(1302, LogLevel.Warning, "OidcRp admin endpoint {Path} denied ({Status}) for {Actor}.")]
     public static partial void AdminDenied(ILogger logger, string path, int status, string actor);
+
+    // 1400s: run-time provider sources (configuration reloads, the provider store).
+
+    [LoggerMessage(1400, LogLevel.Information, "OidcRp provider {ProviderId} added from {Source} (version {Version}).")]
+    public static partial void ProviderAdded(ILogger logger, string providerId, string source, string version);
+
+    [LoggerMessage(1401, LogLevel.Information, "OidcRp provider {ProviderId} changed from {Source} (version {Version}): settings {Settings}; keys and metadata {Keys}.")]
+    public static partial void ProviderChanged(ILogger logger, string providerId, string source, string version, string settings, string keys);
+
+    [LoggerMessage(1402, LogLevel.Information, "OidcRp provider {ProviderId} removed from {Source}.")]
+    public static partial void ProviderRemoved(ILogger logger, string providerId, string source);
+
+    [LoggerMessage(1403, LogLevel.Error, "OidcRp provider {ProviderId}: a change from {Source} was refused; the previous version (if any) is kept. {Errors}")]
+    public static partial void ProviderChangeRefused(ILogger logger, string providerId, string source, string errors);
+
+    [LoggerMessage(1404, LogLevel.Error, "OidcRp could not apply a provider change; the providers in place are kept.")]
+    public static partial void ProviderReloadFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1405, LogLevel.Warning, "OidcRp provider store failed to read provider {ProviderId}; answered as unknown for this request.")]
+    public static partial void ProviderStoreFailed(ILogger logger, string providerId, Exception exception);
+
+    [LoggerMessage(1406, LogLevel.Warning, "OidcRp provider store answered another provider than {ProviderId}; ignored.")]
+    public static partial void ProviderStoreMismatch(ILogger logger, string providerId);
+
+    [LoggerMessage(1407, LogLevel.Warning, "OidcRp: a callback came back for removed provider {ProviderId}; answered provider_removed.")]
+    public static partial void RemovedProviderCallback(ILogger logger, string providerId);
+
+    [LoggerMessage(1408, LogLevel.Error, "OidcRp callback paths conflict after an application hook; the first provider keeps each path. {Errors}")]
+    public static partial void ProviderPathConflict(ILogger logger, string errors);
 }

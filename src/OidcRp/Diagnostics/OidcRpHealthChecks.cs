@@ -28,7 +28,7 @@ public static class OidcRpHealthChecksBuilderExtensions
                 if (health.Registrations.All(r => r.Name != name))
                 {
                     health.Registrations.Add(new HealthCheckRegistration(name,
-                        sp => new OidcProviderHealthCheck(sp.GetRequiredService<OidcProviderRegistry>().GetRequired(id), sp.GetRequiredService<KeyRefresher>(), sp.GetRequiredService<TimeProvider>()),
+                        sp => new OidcProviderHealthCheck(id, sp.GetRequiredService<OidcProviderRegistry>(), sp.GetRequiredService<KeyRefresher>(), sp.GetRequiredService<TimeProvider>()),
                         failureStatus: null, tags: ["oidcrp"]));
                 }
             }
@@ -37,10 +37,19 @@ public static class OidcRpHealthChecksBuilderExtensions
     }
 }
 
-internal sealed class OidcProviderHealthCheck(ProviderEntry entry, KeyRefresher refresher, TimeProvider time) : IHealthCheck
+/// <summary>One provider's health, of the version in place at each check (providers change at run time).</summary>
+internal sealed class OidcProviderHealthCheck(string id, OidcProviderRegistry registry, KeyRefresher refresher, TimeProvider time) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (registry.Find(id) is not { } entry)
+        {
+            return Task.FromResult(new HealthCheckResult(context.Registration.FailureStatus, $"Provider '{id}' was removed."));
+        }
+        if (entry.Refused is { } refused)
+        {
+            return Task.FromResult(HealthCheckResult.Degraded($"Provider '{entry.Id}': a change was refused ({refused.Errors.Count} errors); version {entry.Version} is kept."));
+        }
         var snapshot = entry.Snapshot;
         if (snapshot is null)
         {

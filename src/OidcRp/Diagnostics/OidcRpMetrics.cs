@@ -13,6 +13,7 @@ internal sealed class OidcRpMetrics
     private readonly Counter<long> _logins;
     private readonly Counter<long> _recoveries;
     private readonly Counter<long> _auditFailures;
+    private readonly Counter<long> _providerChanges;
 
     public OidcRpMetrics(IMeterFactory meterFactory)
     {
@@ -22,6 +23,7 @@ internal sealed class OidcRpMetrics
         _logins = meter.CreateCounter<long>("oidcrp.logins", description: "Login outcomes by provider and audit category.");
         _recoveries = meter.CreateCounter<long>("oidcrp.kid_mismatch.recoveries", description: "Logins recovered after a signing-key rotation.");
         _auditFailures = meter.CreateCounter<long>("oidcrp.audit.write_failures", description: "Audit rows the sink failed to write.");
+        _providerChanges = meter.CreateCounter<long>("oidcrp.provider.changes", description: "Run-time provider changes by provider, source and outcome (added, changed, removed, refused).");
     }
 
     public void Refresh(string providerId, string trigger, string outcome, TimeSpan duration)
@@ -42,6 +44,9 @@ internal sealed class OidcRpMetrics
             _recoveries.Add(1, new KeyValuePair<string, object?>("provider", providerId));
         }
     }
+
+    public void ProviderChange(string providerId, string source, string outcome) =>
+        _providerChanges.Add(1, new TagList { { "provider", providerId }, { "source", source }, { "outcome", outcome } });
 
     public void AuditWriteFailed(string category) =>
         _auditFailures.Add(1, new KeyValuePair<string, object?>("category", category));

@@ -3,8 +3,17 @@ namespace OidcRp;
 /// <summary>Read the providers' key status and force refreshes; what the admin endpoints and admin pages use.</summary>
 public interface IOidcProviders
 {
-    /// <summary>The status of every configured provider, in configuration order.</summary>
+    /// <summary>The status of every provider in place: configuration providers in configuration order, then the store providers loaded so far.</summary>
     IReadOnlyList<OidcProviderStatus> GetStatuses();
+
+    /// <summary>
+    /// One page of every provider, configuration and store, ordered by id ignoring case, starting after
+    /// <paramref name="afterId"/> (keyset paging). Store providers not loaded yet are listed from their row, not loaded.
+    /// </summary>
+    /// <param name="afterId">The last id of the previous page (<see cref="OidcProviderPage.Next"/>), or null.</param>
+    /// <param name="limit">The page size, 1 to <see cref="OidcProviderPage.MaxLimit"/>.</param>
+    /// <param name="cancellationToken">Stops the listing.</param>
+    Task<OidcProviderPage> ListAsync(string? afterId, int limit, CancellationToken cancellationToken);
 
     /// <summary>The status of one provider, or null when no provider has that id.</summary>
     /// <param name="providerId">The provider id (any letter case).</param>
@@ -20,11 +29,39 @@ public interface IOidcProviders
     Task<OidcRefreshResult> RefreshAsync(string providerId, string actor, CancellationToken cancellationToken);
 }
 
+/// <summary>One page of <see cref="IOidcProviders.ListAsync"/>.</summary>
+public sealed record OidcProviderPage
+{
+    /// <summary>The largest page.</summary>
+    public const int MaxLimit = 500;
+
+    /// <summary>The providers of this page, ordered by id ignoring case.</summary>
+    public required IReadOnlyList<OidcProviderStatus> Providers { get; init; }
+
+    /// <summary>The <c>after</c> of the next page, or null on the last page.</summary>
+    public string? Next { get; init; }
+}
+
 /// <summary>A provider's key status. Never holds a secret.</summary>
 public sealed record OidcProviderStatus
 {
     /// <summary>The provider id.</summary>
     public required string Id { get; init; }
+
+    /// <summary>The version in place: a counter for configuration providers, the store's version for store providers.</summary>
+    public string Version { get; init; } = "1";
+
+    /// <summary>Where the provider came from: <c>configuration</c> or <c>store</c>.</summary>
+    public string Source { get; init; } = "configuration";
+
+    /// <summary>The version of the last change refused for this provider (the version above kept instead), or null.</summary>
+    public string? RefusedVersion { get; init; }
+
+    /// <summary>Why the last change was refused (the checks that failed; never a secret value).</summary>
+    public IReadOnlyList<string> RefusedErrors { get; init; } = [];
+
+    /// <summary>When the last change was refused.</summary>
+    public DateTimeOffset? RefusedAt { get; init; }
 
     /// <summary>The name shown to users.</summary>
     public required string DisplayName { get; init; }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using OidcRp.Audit;
 using OidcRp.Diagnostics;
+using OidcRp.Providers.Sources;
 
 namespace OidcRp.Providers;
 
@@ -11,11 +12,45 @@ internal sealed class OidcProviders(OidcProviderRegistry registry, KeyRefresher 
 {
     public IReadOnlyList<OidcProviderStatus> GetStatuses() => registry.All.Select(ToStatus).ToList();
 
+    public async Task<OidcProviderPage> ListAsync(string? afterId, int limit, CancellationToken cancellationToken)
+    {
+        limit = Math.Clamp(limit, 1, OidcProviderPage.MaxLimit);
+        // Keyset paging over both sources, ordered by id ignoring case: configuration providers from memory, store
+        // providers from the store's own page (those not loaded are listed from their row, without loading them).
+        var comparer = StringComparer.OrdinalIgnoreCase;
+        var items = registry.ConfiguredEntries
+            .Where(e => afterId is null || comparer.Compare(e.Id, afterId) > 0)
+            .Select(ToStatus)
+            .ToList();
+        if (registry.Store is { } store)
+        {
+            var records = await store.ListAsync(afterId, limit, cancellationToken);
+            items.AddRange(records
+                .Where(r => !registry.IsConfigured(r.Options.Id))
+                .Select(r => registry.FindStored(r.Options.Id) is { } loaded ? ToStatus(loaded) : Unloaded(r)));
+        }
+        var page = items.OrderBy(s => s.Id, comparer).Take(limit).ToList();
+        return new OidcProviderPage
+        {
+            Providers = page,
+            Next = page.Count == limit ? page[^1].Id : null,
+        };
+    }
+
+    private static OidcProviderStatus Unloaded(OidcProviderRecord record) => new()
+    {
+        Id = record.Options.Id,
+        DisplayName = record.Options.EffectiveDisplayName,
+        Issuer = record.Options.ExpectedIssuer,
+        Version = record.Version,
+        Source = ProviderSource.Store.Name(),
+    };
+
     public OidcProviderStatus? GetStatus(string providerId) => registry.Find(providerId) is { } entry ? ToStatus(entry) : null;
 
     public async Task<OidcRefreshResult> RefreshAsync(string providerId, string actor, CancellationToken cancellationToken)
     {
-        if (registry.Find(providerId) is not { } entry)
+        if (await registry.FindAsync(providerId, cancellationToken) is not { } entry)
         {
             return new OidcRefreshResult { Status = OidcRefreshStatus.NotFound };
         }
@@ -69,6 +104,11 @@ internal sealed class OidcProviders(OidcProviderRegistry registry, KeyRefresher 
             {
                 Id = entry.Id,
                 DisplayName = entry.Options.EffectiveDisplayName,
+                Version = entry.Version,
+                Source = entry.Source.Name(),
+                RefusedVersion = entry.Refused?.Version,
+                RefusedErrors = entry.Refused?.Errors ?? [],
+                RefusedAt = entry.Refused?.At,
                 Issuer = snapshot?.Issuer ?? entry.Options.ExpectedIssuer,
                 Loaded = snapshot is not null,
                 Kids = Kids(snapshot),

@@ -71,6 +71,18 @@ internal sealed record ProviderSnapshot(
         return !any; // an unknown kid is the kid-miss rule's business
     }
 
+    /// <summary>
+    /// The same keys and metadata under <paramref name="options"/> (a new version of the provider whose metadata
+    /// address and issuer did not change): the algorithm policy and issuer rule are recomputed, no fetch is made.
+    /// A new record, not <c>with</c>: the cached validators close over the old one.
+    /// </summary>
+    public ProviderSnapshot Rebind(OidcProviderOptions options) =>
+        new(Configuration, Issuer, SigningKeys, Kids, EveryKeyHasKid, MetadataParser.ValidAlgorithms(Configuration, options.SigningAlgorithms),
+            Fingerprint, Bindings, DiscoveryFetchedAt, KeysFetchedAt, Sequence)
+        {
+            IssuerRule = IssuerRule.For(options, Issuer),
+        };
+
     /// <summary>True when a token naming <paramref name="kid"/> has a key here to verify with.</summary>
     public bool HasKid(string kid) => Kids.Contains(kid);
 }

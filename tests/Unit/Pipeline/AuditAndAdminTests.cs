@@ -112,7 +112,7 @@ public sealed class AuditAndAdminTests : IAsyncLifetime
         using var audit = await admin.GetAsync("/auth/oidc/audit?provider=beta&category=login_succeeded");
         var listBody = await list.Content.ReadAsStringAsync();
 
-        var providers = JsonDocument.Parse(listBody).RootElement.EnumerateArray().ToList();
+        var providers = JsonDocument.Parse(listBody).RootElement.GetProperty("providers").EnumerateArray().ToList();
         Assert.Equal(["alpha", "beta"], providers.Select(p => p.GetProperty("id").GetString()));
         Assert.All(providers, p => Assert.True(p.GetProperty("loaded").GetBoolean()));
         Assert.DoesNotContain(TestOp.ClientSecret, listBody, StringComparison.Ordinal);
