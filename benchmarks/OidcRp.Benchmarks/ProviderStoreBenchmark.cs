@@ -23,7 +23,7 @@ internal static class ProviderStoreBenchmark
         await using var postgres = await PostgresServer.StartAsync();
         var text = new StringBuilder(Header("SQL provider store"));
         text.AppendLine().AppendLine("## Lookup cost").AppendLine();
-        text.AppendLine($"{rows:N0} providers saved one by one through `SaveAsync` (each its own transaction: version bump, path check,")
+        text.AppendLine($"{rows:N0} providers saved one by one through `SaveAsync` (each its own transaction: version bump and")
             .AppendLine("upsert; client secret protected with Data Protection), then, after 200 warm-up lookups, " + $"{lookups:N0} sequential lookups of random")
             .AppendLine("providers through the store's public `IOidcProviderStore` methods, timed one by one. A hit includes reading the row,")
             .AppendLine("parsing its settings JSON and unprotecting its secret. PostgreSQL is a local server on 127.0.0.1 with fsync off,")

@@ -14,7 +14,7 @@ public sealed class ProviderStoreCrudTests(Databases databases)
     {
         await using var db = await databases.CreateAsync(kind);
         await using var store = New(db);
-        var saved = Provider("Acme-1", "/signin/Acme");
+        var saved = Provider("Acme-1");
         saved.MetadataAddress = "https://op.example/acme/meta?x=1";
         saved.Issuer = "https://issuer.example/acme";
         saved.ClientAuthentication = "client_secret_post";
@@ -26,7 +26,7 @@ public sealed class ProviderStoreCrudTests(Databases databases)
         saved.Scopes.Add("openid");
         saved.Scopes.Add("email");
         saved.SigningAlgorithms.Add("PS256");
-        saved.SignedOutCallbackPath = "/signout/Acme";
+
         saved.FrontChannelLogout = true;
         saved.RequireHttpsMetadata = true;
 
@@ -37,8 +37,8 @@ public sealed class ProviderStoreCrudTests(Databases databases)
         {
             await store.FindByIdAsync("ACME-1", CancellationToken.None),
             await store.FindByIdAsync("acme-1", CancellationToken.None),
-            await store.FindByCallbackPathAsync("/SIGNIN/acme", CancellationToken.None),
-            await store.FindByCallbackPathAsync("/signout/ACME", CancellationToken.None),
+            await store.FindByCallbackPathAsync("/AUTH/OIDC/acme-1/CALLBACK", CancellationToken.None),
+            await store.FindByCallbackPathAsync("/auth/oidc/ACME-1/signout-callback", CancellationToken.None),
         })
         {
             Assert.NotNull(found);
@@ -52,11 +52,12 @@ public sealed class ProviderStoreCrudTests(Databases databases)
                 (o.ResponseMode, o.PushedAuthorization, o.Prompt, o.MaxAge, o.GetClaimsFromUserInfoEndpoint));
             Assert.Equal(["openid", "email"], o.Scopes);
             Assert.Equal(["PS256"], o.SigningAlgorithms);
-            Assert.Equal((saved.CallbackPath, saved.SignedOutCallbackPath, true, true),
+            Assert.Equal(((string?)null, (string?)null, true, true),
                 (o.CallbackPath, o.SignedOutCallbackPath, o.FrontChannelLogout, o.RequireHttpsMetadata));
         }
         Assert.Null(await store.FindByIdAsync("acme-2", CancellationToken.None));
-        Assert.Null(await store.FindByCallbackPathAsync("/signin/acme/", CancellationToken.None));
+        Assert.Null(await store.FindByCallbackPathAsync("/auth/oidc/acme-1/callback/", CancellationToken.None));
+        Assert.Null(await store.FindByCallbackPathAsync("/auth/oidc/acme-1", CancellationToken.None));
     }
 
     [Theory]
@@ -127,27 +128,24 @@ public sealed class ProviderStoreCrudTests(Databases databases)
 
     [Theory]
     [MemberData(nameof(Databases.Kinds), MemberType = typeof(Databases))]
-    public async Task A_path_another_provider_answers_is_refused_and_nothing_is_written(string kind)
+    public async Task A_provider_off_the_store_path_shape_is_refused_and_takes_no_version(string kind)
     {
         await using var db = await databases.CreateAsync(kind);
         await using var store = New(db);
-        Assert.True((await store.SaveAsync(Provider("alpha", "/cb/alpha"))).Succeeded);
+        Assert.True((await store.SaveAsync(Provider("alpha"))).Succeeded);
         var before = await db.ScalarAsync("SELECT value FROM oidcrp_providers_sequence");
 
-        var clash = await store.SaveAsync(Provider("beta", "/CB/ALPHA"));
-        Assert.False(clash.Succeeded);
-        Assert.Contains(clash.Errors, e => e.Contains("'alpha'", StringComparison.Ordinal));
-        var onSignOut = Provider("gamma");
-        onSignOut.SignedOutCallbackPath = "/cb/alpha";
-        Assert.False((await store.SaveAsync(onSignOut)).Succeeded);
-        var takesDefault = Provider("delta", "/auth/oidc/alpha/signout-callback"); // alpha's default signed-out path
-        Assert.False((await store.SaveAsync(takesDefault)).Succeeded);
+        // The registry finds a store provider's callback by the shape of its path, so the store refuses any other path.
+        var custom = await store.SaveAsync(Provider("beta", "/cb/alpha"));
+        Assert.False(custom.Succeeded);
+        Assert.Contains(custom.Errors, e => e.Contains("/auth/oidc/beta/callback", StringComparison.Ordinal));
+        var stolen = await store.SaveAsync(Provider("delta", "/auth/oidc/alpha/callback")); // another provider's path
+        Assert.False(stolen.Succeeded);
 
         Assert.Null(await store.FindByIdAsync("beta", CancellationToken.None));
+        Assert.Equal("alpha", (await store.FindByCallbackPathAsync("/auth/oidc/alpha/callback", CancellationToken.None))!.Options.Id);
         Assert.Equal(before, await db.ScalarAsync("SELECT value FROM oidcrp_providers_sequence")); // refused writes take no version
-        Assert.True((await store.SaveAsync(Provider("alpha", "/cb/alpha"))).Succeeded); // its own paths are not a clash
-        Assert.True(await store.RemoveAsync("alpha"));
-        Assert.True((await store.SaveAsync(Provider("beta", "/cb/alpha"))).Succeeded); // a removed provider's path is free
+        Assert.True((await store.SaveAsync(Provider("gamma", "/Auth/Oidc/GAMMA/callback"))).Succeeded); // its own default path, any case
     }
 
     [Theory]

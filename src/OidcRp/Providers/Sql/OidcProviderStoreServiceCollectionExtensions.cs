@@ -19,7 +19,8 @@ public static class OidcProviderStoreServiceCollectionExtensions
     /// registered before (the last call wins, as <c>AddOidcRpAuditStore</c> replaces the audit sink). The schema is
     /// created at start-up; options are validated at start-up. With <see cref="OidcProviderSecretStorage.Protected"/>
     /// (the default) Data Protection is added when missing: persist its key ring where every instance finds it.
-    /// Call before or after <c>AddMultiOidc</c>.
+    /// Call before or after <c>AddMultiOidc</c>; it stands for <c>AddOidcProviderStore</c> on <c>AddMultiOidc</c>'s builder
+    /// (configuration may then list no provider).
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="dialect"><see cref="SqlProviderStoreDialect.Sqlite"/> or <see cref="SqlProviderStoreDialect.PostgreSql"/>.</param>
@@ -46,6 +47,7 @@ public static class OidcProviderStoreServiceCollectionExtensions
         services.RemoveAll<IOidcProviderStore>();
         services.AddSingleton<IOidcProviderStore>(sp => sp.GetRequiredService<SqlOidcProviderStore>());
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<SqlOidcProviderStore>());
+        services.Configure<OidcRpOptions>(o => o.HasProviderStore = true); // configuration may then list no provider
         return services;
     }
 }

@@ -27,7 +27,7 @@ internal static class ProviderRows
         SingleAsync(dataSource, $"SELECT {Columns} FROM oidcrp_providers WHERE id_normalized = @key AND removed_at IS NULL",
             Normalize(providerId), cancellationToken);
 
-    /// <summary>Either path names the provider; writes keep the paths of live rows distinct, so at most one matches.</summary>
+    /// <summary>Either path names the provider; a store provider's paths derive from its (unique) id, so at most one matches.</summary>
     public static Task<ProviderRow?> FindByCallbackPathAsync(DbDataSource dataSource, string path, CancellationToken cancellationToken) =>
         SingleAsync(dataSource,
             $"SELECT {Columns} FROM oidcrp_providers WHERE (callback_path_normalized = @key OR signed_out_path_normalized = @key) " +

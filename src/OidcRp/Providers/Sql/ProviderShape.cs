@@ -1,31 +1,14 @@
 namespace OidcRp.Providers.Sql;
 
 /// <summary>
-/// The check a provider passes before the store saves it: the same per-provider rules start-up applies to a
-/// configured provider (id, URLs, algorithms, tenants, paths), so a stored row is one the registry accepts, plus the
-/// store's own: a handler callback is code and cannot be stored.
+/// The check a provider passes before the store saves it: the registry's own per-provider check for a store
+/// provider (<see cref="OidcRpOptionsValidator.ValidateProvider"/>: id, URLs, algorithms, tenants, the default
+/// callback paths a store provider must keep, no handler code), so a stored row is one the registry accepts.
 /// </summary>
 internal static class ProviderShape
 {
-    public static List<string> Check(OidcProviderOptions provider)
-    {
-        var errors = new List<string>();
-        if (string.IsNullOrEmpty(provider.Id))
-        {
-            errors.Add("OidcProviderStore: the provider's Id is required.");
-            return errors;
-        }
-        var single = new OidcRpOptions();
-        single.Providers[provider.Id] = provider;
-        var result = new OidcRpOptionsValidator().Validate(null, single);
-        if (result.Failed)
-        {
-            errors.AddRange(result.Failures.Select(f => f.Replace("OidcRp:Providers:", "OidcProviderStore:", StringComparison.Ordinal)));
-        }
-        if (provider.ConfigureHandler is not null)
-        {
-            errors.Add($"OidcProviderStore:{provider.Id}: ConfigureHandler is code and cannot be stored; set it through OidcRpOptions.ConfigureHandler.");
-        }
-        return errors;
-    }
+    public static List<string> Check(OidcProviderOptions provider) =>
+        string.IsNullOrEmpty(provider.Id)
+            ? ["OidcRp store provider: the provider's Id is required."]
+            : OidcRpOptionsValidator.ValidateProvider(provider.Id, provider, fromStore: true);
 }

@@ -11,12 +11,12 @@ internal sealed record ProviderRowWrite(
 /// <summary>
 /// Saves and removes rows. Each write is one transaction that first bumps the one-row change sequence: that row's
 /// lock serialises writers (on SQLite, <c>BEGIN IMMEDIATE</c> does), so versions are handed out in commit order and
-/// the path check below cannot race another write.
+/// pollers reading "version above the last seen" never skip one.
 /// </summary>
 internal static class ProviderWrites
 {
-    /// <summary>The new version, or the id of a live provider that already answers one of the paths.</summary>
-    public static async Task<(long Version, string? PathTakenBy)> SaveAsync(DbDataSource dataSource, ProviderRowWrite row, long now,
+    /// <summary>The new version.</summary>
+    public static async Task<long> SaveAsync(DbDataSource dataSource, ProviderRowWrite row, long now,
         CancellationToken cancellationToken)
     {
         var key = ProviderRows.Normalize(row.Id);
@@ -25,20 +25,6 @@ internal static class ProviderWrites
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var version = await NextVersionAsync(connection, transaction, cancellationToken);
-        await using (var check = connection.CreateCommand())
-        {
-            check.Transaction = transaction;
-            check.CommandText = "SELECT id FROM oidcrp_providers WHERE removed_at IS NULL AND id_normalized <> @key AND " +
-                "(callback_path_normalized IN (@callback, @signedOut) OR signed_out_path_normalized IN (@callback, @signedOut)) LIMIT 1";
-            Add(check, "@key", key);
-            Add(check, "@callback", callback);
-            Add(check, "@signedOut", signedOut);
-            if (await check.ExecuteScalarAsync(cancellationToken) is string other)
-            {
-                await transaction.RollbackAsync(cancellationToken);
-                return (0, other);
-            }
-        }
         await using (var upsert = connection.CreateCommand())
         {
             upsert.Transaction = transaction;
@@ -65,7 +51,7 @@ internal static class ProviderWrites
             await upsert.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
-        return (version, null);
+        return version;
     }
 
     /// <summary>

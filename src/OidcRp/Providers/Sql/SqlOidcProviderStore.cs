@@ -29,7 +29,7 @@ public sealed record OidcProviderSaveResult
 /// apps and admin pages.
 /// <list type="bullet">
 /// <item>Creates or upgrades its schema at start-up and before first use (versioned steps, serialised across instances).</item>
-/// <item>Checks a provider as start-up checks one before saving it; a refused save changes nothing.</item>
+/// <item>Checks a provider as the registry checks a store provider before saving it; a refused save changes nothing.</item>
 /// <item>Every write bumps a database-wide version; removals are tombstones, so other instances see them by polling.</item>
 /// <item>Keeps the client secret protected with Data Protection, or not at all (<see cref="OidcProviderSecretStorage"/>).</item>
 /// <item>A row it cannot read (settings edited by hand into invalid JSON, a secret that does not decrypt) never throws
@@ -119,8 +119,8 @@ public sealed class SqlOidcProviderStore : IOidcProviderStore, IHostedService, I
     /// <summary>
     /// Inserts or replaces the provider <paramref name="provider"/>.<see cref="OidcProviderOptions.Id"/> (ignoring letter
     /// case; a removed id comes back), giving it a new version and signalling subscribers. Refused, with every reason,
-    /// when the provider would fail start-up's checks, holds <see cref="OidcProviderOptions.ConfigureHandler"/> (code
-    /// cannot be stored), or names a callback or signed-out path another stored provider answers.
+    /// when the registry would refuse it as a store provider (start-up's per-provider checks, the default callback
+    /// paths, no <see cref="OidcProviderOptions.ConfigureHandler"/>: code cannot be stored).
     /// </summary>
     /// <param name="provider">The provider; copied, not kept.</param>
     /// <param name="actor">Who makes the change, for the change signal and the audit rows (at most 128 characters kept).</param>
@@ -134,7 +134,7 @@ public sealed class SqlOidcProviderStore : IOidcProviderStore, IHostedService, I
         var (protectedSecret, name, secretError) = errors.Count == 0 ? _secrets.ForWrite(ProviderRows.Normalize(provider.Id), provider.ClientSecret, secretName) : default;
         if (secretError is not null)
         {
-            errors.Add($"OidcProviderStore:{provider.Id}: {secretError}");
+            errors.Add($"OidcRp store provider {provider.Id}: {secretError}");
         }
         if (errors.Count > 0)
         {
@@ -145,13 +145,7 @@ public sealed class SqlOidcProviderStore : IOidcProviderStore, IHostedService, I
         actor = AuditText.Clean(actor, AuditText.MaxShort);
         var row = new ProviderRowWrite(provider.Id, provider.EffectiveCallbackPath, provider.EffectiveSignedOutCallbackPath,
             ProviderSettingsJson.Write(provider), protectedSecret, name, actor);
-        var (version, takenBy) = await ProviderWrites.SaveAsync(_dataSource, row, ToMicros(_time.GetUtcNow()), cancellationToken);
-        if (takenBy is not null)
-        {
-            var error = $"OidcProviderStore:{provider.Id}: its callback or signed-out path is already the path of provider '{takenBy}'.";
-            Log.ProviderSaveRefused(_logger, provider.Id, error);
-            return new OidcProviderSaveResult { Errors = [error] };
-        }
+        var version = await ProviderWrites.SaveAsync(_dataSource, row, ToMicros(_time.GetUtcNow()), cancellationToken);
         Log.ProviderSaved(_logger, provider.Id, version, actor);
         _changes.PublishOwn(provider.Id, version, actor);
         return new OidcProviderSaveResult { Version = Version(version) };

@@ -91,10 +91,16 @@ public sealed class ProviderStorePartsTests
     }
 
     [Fact]
-    public void The_write_check_applies_start_up_rules_and_refuses_code()
+    public void The_write_check_is_the_registrys_check_of_a_store_provider()
     {
         var valid = Full();
         valid.ConfigureHandler = null;
+        valid.CallbackPath = null;
+        valid.SignedOutCallbackPath = "/AUTH/oidc/acme/signout-callback"; // a store provider keeps the default paths, any case
+        Assert.Empty(ProviderShape.Check(valid));
+        valid.SignedOutCallbackPath = "/so";
+        Assert.Contains("SignedOutCallbackPath", Assert.Single(ProviderShape.Check(valid)), StringComparison.Ordinal);
+        valid.SignedOutCallbackPath = null;
         Assert.Empty(ProviderShape.Check(valid));
 
         Assert.Contains("Id is required", Assert.Single(ProviderShape.Check(new OidcProviderOptions())), StringComparison.Ordinal);
@@ -102,7 +108,7 @@ public sealed class ProviderStorePartsTests
         var noAuthority = Full();
         noAuthority.Authority = null;
         noAuthority.MetadataAddress = null;
-        Assert.Contains(ProviderShape.Check(noAuthority), e => e.StartsWith("OidcProviderStore:acme: Authority", StringComparison.Ordinal));
+        Assert.Contains(ProviderShape.Check(noAuthority), e => e.StartsWith("OidcRp store provider acme: Authority", StringComparison.Ordinal));
     }
 
     [Fact]
