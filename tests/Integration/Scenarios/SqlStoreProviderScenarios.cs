@@ -10,15 +10,15 @@ namespace OidcRp.Tests.Integration.Scenarios;
 
 /// <summary>
 /// A provider that lives in the ready SQLite provider store, against a real OP: saved while the app runs, it serves a
-/// login at once; removed by another instance on the same database, it is gone once the poll (paced by the app's
-/// TimeProvider, a fake one here) has seen it.
+/// login at once; a row broken by hand is refused with the provider kept; removed by another instance on the same
+/// database, it is gone once the poll (paced by the app's TimeProvider, a fake one here) has seen it.
 /// </summary>
 [Collection(OpsCollection.Name)]
 public sealed class SqlStoreProviderScenarios(OpsFixture ops)
 {
     [SkippableTheory]
     [MemberData(nameof(OpsFixture.All), MemberType = typeof(OpsFixture))]
-    public async Task A_provider_saved_in_the_sqlite_store_serves_a_login_and_a_removal_by_another_instance_takes_it_away(string op)
+    public async Task A_provider_saved_in_the_sqlite_store_serves_logins_keeps_serving_past_a_broken_row_and_goes_when_another_instance_removes_it(string op)
     {
         var fixture = ops.Get(op);
         var directory = Directory.CreateTempSubdirectory("oidcrp-store-");
@@ -58,6 +58,22 @@ public sealed class SqlStoreProviderScenarios(OpsFixture ops)
             Assert.Equal(("acme", OidcRpReasons.SourceStore), (added.ProviderId, added.Reason));
             Assert.Equal(OidcAuditCategories.LoginSucceeded, rp.Audit.Rows[^1].Category);
 
+            // A row broken by hand (settings that are not JSON) under a new version: the store returns it unreadable
+            // rather than throwing, the registry refuses that version and keeps serving the one it had.
+            await using (var command = dataSource.CreateCommand(
+                "UPDATE oidcrp_providers_sequence SET value = value + 1; " +
+                "UPDATE oidcrp_providers SET settings = '{broken', version = (SELECT value FROM oidcrp_providers_sequence) WHERE id = 'acme'"))
+            {
+                await command.ExecuteNonQueryAsync();
+            }
+            var providers = rp.Services.GetRequiredService<IOidcProviders>();
+            await Until(rp, () => providers.GetStatus("acme")?.RefusedVersion is not null, () => "the broken row was not refused");
+            Assert.Equal(saved.Version, providers.GetStatus("acme")!.Version);
+            using (var browser = rp.Browser(username, password))
+            {
+                await Expect.SignedIn(browser.LoginAsync("acme"));
+            }
+
             // Another instance on the same file removes it: this app learns of it by polling, not by a local signal.
             await using (var other = new SqlOidcProviderStore(dataSource, SqlProviderStoreDialect.Sqlite,
                 Microsoft.Extensions.Options.Options.Create(new OidcProviderStoreOptions { PollInterval = null }),
@@ -66,27 +82,32 @@ public sealed class SqlStoreProviderScenarios(OpsFixture ops)
             {
                 Assert.True(await other.RemoveAsync("acme", "other-instance"));
             }
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (true)
+            await Until(rp, () => providers.GetStatus("acme") is null, () => "the removal was not seen");
+            using (var browser = rp.Browser(username, password))
+            using (var login = await browser.GetAsync($"{rp.BaseUrl}/auth/oidc/acme/login"))
             {
-                using var browser = rp.Browser(username, password);
-                using var login = await browser.GetAsync($"{rp.BaseUrl}/auth/oidc/acme/login");
-                if (login.StatusCode == HttpStatusCode.NotFound)
-                {
-                    break;
-                }
-                Assert.True(DateTime.UtcNow < deadline, $"the removal was not seen: login still answers {(int)login.StatusCode}");
-                rp.Time.Advance(TimeSpan.FromMilliseconds(100)); // the app's clock is a fake one: it paces the store's poll
-                await Task.Delay(50);
+                Assert.Equal(HttpStatusCode.NotFound, login.StatusCode);
             }
             var removed = Assert.Single(rp.Audit.Rows, r => r.Category == OidcAuditCategories.ProviderRemoved);
             Assert.Equal("other-instance", removed.Actor);
-            OpMatrixLog.Ran(fixture.Name, nameof(A_provider_saved_in_the_sqlite_store_serves_a_login_and_a_removal_by_another_instance_takes_it_away));
+            OpMatrixLog.Ran(fixture.Name, nameof(A_provider_saved_in_the_sqlite_store_serves_logins_keeps_serving_past_a_broken_row_and_goes_when_another_instance_removes_it));
         }
         finally
         {
             SqliteConnection.ClearAllPools();
             directory.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Waits for what the store's poll brings; the app's clock is a fake one, so the wait also moves it on (it paces the poll).</summary>
+    private static async Task Until(RpApp rp, Func<bool> condition, Func<string> describe)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, describe());
+            rp.Time.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(50);
         }
     }
 }
