@@ -22,6 +22,7 @@ internal static class ProviderStoreBenchmark
     {
         await using var postgres = await PostgresServer.StartAsync();
         var text = new StringBuilder(Header("SQL provider store"));
+        text.AppendLine($"- load average at start (1/5/15 min): {LoadAtStart}");
         text.AppendLine().AppendLine("## Lookup cost").AppendLine();
         text.AppendLine($"{rows:N0} providers saved one by one through `SaveAsync` (each its own transaction: version bump and")
             .AppendLine("upsert; client secret protected with Data Protection), then, after 200 warm-up lookups, " + $"{lookups:N0} sequential lookups of random")

@@ -34,7 +34,7 @@ public sealed class OidcProviderStoreOptions
     /// <summary>
     /// With <see cref="OidcProviderSecretStorage.External"/> (and required then): returns the secret of a name saved with
     /// a provider, or null for none. Called at every read of a provider that has a name (the registry reads a provider on
-    /// first use and after each change), so cache in it when the vault is slow. A throw makes the provider unreadable
+    /// first use and after each change; an admin list page reads each of its rows), so cache in it when the vault is slow. A throw makes the provider unreadable
     /// (logged without the secret; the registry refuses the record and keeps what it had).
     /// </summary>
     public Func<OidcProviderSecretRequest, CancellationToken, ValueTask<string?>>? ResolveSecret { get; set; }
