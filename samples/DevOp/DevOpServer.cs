@@ -172,6 +172,16 @@ public sealed class DevOpServer : IAsyncDisposable
         await next();
     }
 
+    /// <summary>Replaces the client's secret (a rotation at the OP): the old one stops working at once.</summary>
+    public async Task ChangeClientSecretAsync(string secret)
+    {
+        await using var scope = _app!.Services.CreateAsyncScope();
+        var manager = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        var client = await manager.FindByClientIdAsync(Options.ClientId)
+            ?? throw new InvalidOperationException($"No client {Options.ClientId}.");
+        await manager.UpdateAsync(client, secret);
+    }
+
     private async Task SeedClientAsync(IServiceProvider services)
     {
         await using var scope = services.CreateAsyncScope();

@@ -108,9 +108,12 @@ public sealed class StoreProviderTests : IAsyncLifetime
         Assert.Equal("newco", added.ProviderId);
     }
 
-    [Fact]
-    public async Task A_provider_removed_mid_login_answers_provider_removed_then_404()
+    [Theory]
+    [InlineData("form_post")]
+    [InlineData("query")]
+    public async Task A_provider_removed_mid_login_answers_provider_removed_then_404(string mode)
     {
+        _op.ResponseModes = [mode];
         using var browser = _rp.Browser();
         var pending = await browser.BeginLoginAsync("acme");
 

@@ -233,7 +233,7 @@ public sealed class AuditStoreTests(Databases databases)
 
         var rows = await store.QueryAsync(new OidcAuditQuery(), CancellationToken.None);
         Assert.Equal([499, 1], rows.Select(r => r.Count));
-        Assert.Equal(3, await db.ScalarAsync("SELECT MAX(version) FROM oidcrp_audit_schema"));
+        Assert.Equal(db.Dialect.Migrations.Max(m => m.Version), await db.ScalarAsync("SELECT MAX(version) FROM oidcrp_audit_schema"));
     }
 
     [Theory]
@@ -258,7 +258,30 @@ public sealed class AuditStoreTests(Databases databases)
 
         var rows = await store.QueryAsync(new OidcAuditQuery(), CancellationToken.None);
         Assert.Equal(["72f988bf-86f1-41af-91ab-2d7cd011db47", null], rows.Select(r => r.TenantId));
-        Assert.Equal(3, await db.ScalarAsync("SELECT MAX(version) FROM oidcrp_audit_schema"));
+        Assert.Equal(db.Dialect.Migrations.Max(m => m.Version), await db.ScalarAsync("SELECT MAX(version) FROM oidcrp_audit_schema"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases.Kinds), MemberType = typeof(Databases))]
+    public async Task A_version_3_table_gains_the_settings_column_for_provider_changes(string kind)
+    {
+        await using var db = await databases.CreateAsync(kind);
+        var bigInt = kind == "sqlite" ? "INTEGER" : "BIGINT";
+        var steps = db.Dialect.Migrations.Where(m => m.Version <= 3).SelectMany(m => m.Statements);
+        foreach (var sql in steps.Prepend($"CREATE TABLE oidcrp_audit_schema (version INTEGER NOT NULL PRIMARY KEY, applied_at {bigInt} NOT NULL)")
+            .Append("INSERT INTO oidcrp_audit_schema (version, applied_at) VALUES (3, 0)")
+            .Append("INSERT INTO oidcrp_audit (id, ts, provider_id, category, outcome, keys_refreshed, event_count) VALUES ('0190a1b2c3d4e5f60718293a4b5c6d7e', 1, 'alpha', 'login_succeeded', 'success', 0, 1)"))
+        {
+            await db.ScalarAsync(sql);
+        }
+        await using var store = NewStore(db);
+        await store.StartAsync(CancellationToken.None);
+        await store.WriteAsync(Row(DateTimeOffset.UtcNow, category: OidcAuditCategories.ProviderChanged) with { Settings = ["ClientSecret", "Scopes"] },
+            CancellationToken.None);
+        await WaitForWrittenAsync(store, 1);
+
+        var rows = await store.QueryAsync(new OidcAuditQuery(), CancellationToken.None);
+        Assert.Equal([["ClientSecret", "Scopes"], null], rows.Select(r => r.Settings));
     }
 
     [Fact]

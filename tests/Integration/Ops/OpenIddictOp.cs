@@ -56,6 +56,12 @@ public sealed class OpenIddictOp : IOpFixture
             return Task.FromResult(new OpCounts(counts.Discovery, counts.Jwks, counts.Token));
         }
 
+        public async Task<bool> TryChangeClientSecretAsync(string secret)
+        {
+            await server.ChangeClientSecretAsync(secret);
+            return true;
+        }
+
         public ValueTask DisposeAsync() => server.DisposeAsync();
     }
 }

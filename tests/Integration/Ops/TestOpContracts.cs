@@ -44,6 +44,9 @@ public interface IOpIssuer : IAsyncDisposable
     Task SetJwksDownAsync(bool down);
 
     Task<OpCounts> CountsAsync();
+
+    /// <summary>Changes the client's secret at the OP; false when this OP cannot (the scenario then skips).</summary>
+    Task<bool> TryChangeClientSecretAsync(string secret) => Task.FromResult(false);
 }
 
 /// <summary>A kind of identity provider the scenarios run against.</summary>

@@ -73,6 +73,11 @@ public abstract class SqlAuditDialect
         [
             "ALTER TABLE oidcrp_audit ADD COLUMN tenant_id TEXT NULL",
         ]),
+        // The names of the settings a provider_changed row is about (a JSON array; never values). Older rows had none.
+        (4,
+        [
+            "ALTER TABLE oidcrp_audit ADD COLUMN settings TEXT NULL",
+        ]),
     ];
 
     private sealed class SqliteDialect : SqlAuditDialect

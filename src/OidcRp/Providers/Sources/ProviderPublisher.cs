@@ -19,8 +19,8 @@ namespace OidcRp.Providers.Sources;
 /// <item>the handler options of the scheme are dropped from <see cref="IOptionsMonitorCache{TOptions}"/>; they are built
 /// again from the new entry on next use (<see cref="ProviderHandlerOptionsCache"/> also refuses options built
 /// from an older version, so a build racing the change never sticks);</item>
-/// <item>a removed provider's scheme goes, its callback paths answer <c>provider_removed</c> for as long as a
-/// pending login's correlation cookie lives (<see cref="RemovedProviders"/>);</item>
+/// <item>a removed provider's scheme goes; its callback paths answer <c>provider_removed</c> from the commit on, for as
+/// long as a pending login's correlation cookie lives (<see cref="RemovedProviders"/>);</item>
 /// <item>the log line, the metric and the audit row.</item>
 /// </list>
 /// </summary>
@@ -31,7 +31,6 @@ internal sealed class ProviderPublisher(IServiceProvider services, RemovedProvid
     public void Publish(IReadOnlyList<ProviderChange> changes, Action commit)
     {
         var schemes = services.GetService<IAuthenticationSchemeProvider>();
-        var removedWindows = new Dictionary<ProviderChange, TimeSpan>();
         foreach (var change in changes)
         {
             if (change.Kind == ProviderChangeKind.Refused)
@@ -44,18 +43,19 @@ internal sealed class ProviderPublisher(IServiceProvider services, RemovedProvid
             }
             else if (change.Before is { } before)
             {
-                removedWindows[change] = RemoteAuthenticationTimeout(before);
+                // Before the commit: from the moment the provider is gone, its callback answers provider_removed.
+                removed.Add(before, time.GetUtcNow() + RemoteAuthenticationTimeout(before));
             }
         }
         commit();
         var cache = services.GetService<IOptionsMonitorCache<OpenIdConnectOptions>>();
         foreach (var change in changes)
         {
-            Effects(schemes, cache, change, removedWindows.GetValueOrDefault(change));
+            Effects(schemes, cache, change);
         }
     }
 
-    private void Effects(IAuthenticationSchemeProvider? schemes, IOptionsMonitorCache<OpenIdConnectOptions>? cache, ProviderChange change, TimeSpan window)
+    private void Effects(IAuthenticationSchemeProvider? schemes, IOptionsMonitorCache<OpenIdConnectOptions>? cache, ProviderChange change)
     {
         var source = change.Source.Name();
         switch (change.Kind)
@@ -69,7 +69,6 @@ internal sealed class ProviderPublisher(IServiceProvider services, RemovedProvid
                 cache?.TryRemove(OidcRpOptions.SchemeName(change.Id));
                 if (schemes is not null && change.Before is { } before)
                 {
-                    removed.Add(before, time.GetUtcNow() + window);
                     schemes.RemoveScheme(before.SchemeName);
                 }
                 Log.ProviderRemoved(logger, change.Id, source);
