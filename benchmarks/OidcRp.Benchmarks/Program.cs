@@ -4,7 +4,8 @@ using OidcRp.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/OidcRp.Benchmarks -- <name> [--smoke] [--out FILE]
 //   --note TEXT adds a line to the report (e.g. that the machine was shared)
-//   names: all, validation, callback, herd, flood, storm, scale, sources, audit (audit also takes --rows N --logins N)
+//   names: all, validation, callback, herd, flood, storm, scale, sources, audit (audit also takes --rows N --logins N),
+//   providerstore (also takes --providers N --lookups N)
 var name = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var smoke = args.Contains("--smoke");
 string? Option(string key) => args.SkipWhile(a => a != key).Skip(1).FirstOrDefault();
@@ -45,6 +46,19 @@ var benchmarks = new (string Name, Func<Task<string>> Run)[]
         }
         return Report.Demote(audit, "7. Audit cost per login (sinks and the durable audit store)");
     }),
+    ("providerstore", async () =>
+    {
+        var store = await ProviderStoreBenchmark.RunAsync(rows: Number("--providers", 10000, 300), lookups: Number("--lookups", 5000, 200));
+        if (name == "providerstore")
+        {
+            return store;
+        }
+        if (!smoke && Option("--out") is null)
+        {
+            await File.WriteAllTextAsync(Path.Combine(Report.RepositoryRoot(), "benchmarks", "results", "provider-store.md"), store);
+        }
+        return Report.Demote(store, "SQL provider store lookups");
+    }),
 };
 var selected = name == "all" ? benchmarks : benchmarks.Where(b => b.Name == name).ToArray();
 if (selected.Length == 0)
@@ -63,13 +77,14 @@ foreach (var (benchmark, run) in selected)
     Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {benchmark} done in {watch.Elapsed.TotalSeconds:0} s");
     report.AppendLine(section);
 }
-var text = (name == "audit" ? "" : Report.Header(name == "all" ? "OidcRp benchmarks" : $"OidcRp benchmarks: {name}") + Report.Preamble(smoke, started.Elapsed, Option("--note")))
+var text = (name is "audit" or "providerstore" ? "" : Report.Header(name == "all" ? "OidcRp benchmarks" : $"OidcRp benchmarks: {name}") + Report.Preamble(smoke, started.Elapsed, Option("--note")))
     + report.ToString();
 Console.WriteLine(text);
 var defaultOutput = smoke ? null : name switch
 {
     "all" => Path.Combine(Report.RepositoryRoot(), "benchmarks", "results", "benchmarks.md"),
     "audit" => Path.Combine(Report.RepositoryRoot(), "benchmarks", "results", "audit-store.md"),
+    "providerstore" => Path.Combine(Report.RepositoryRoot(), "benchmarks", "results", "provider-store.md"),
     _ => null,
 };
 if ((Option("--out") ?? defaultOutput) is { } output)

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using OidcRp.Audit.Sql;
+using OidcRp.Providers.Sql;
 
 namespace OidcRp.Samples.MvcApp;
 
@@ -88,6 +89,7 @@ public static class SampleApp
                 }
             });
         AddAuditStore(builder);
+        AddProviderStore(builder);
         builder.Services.Configure<SampleAdminOptions>(builder.Configuration.GetSection("Sample:Admin"));
         builder.Services.AddAuthorizationBuilder().AddPolicy(AdminPolicy, policy => policy.RequireAssertion(context =>
             context.Resource is HttpContext http
@@ -166,6 +168,26 @@ public static class SampleApp
             default:
                 throw new InvalidOperationException($"Sample:Audit:Store must be sqlite, postgresql or memory, not '{store}'.");
         }
+    }
+
+    /// <summary>
+    /// In Development only: providers added on the admin page live in the ready SQLite provider store
+    /// (<c>ConnectionStrings:OidcRpProviders</c>, a file beside the app), beside those of configuration.
+    /// </summary>
+    private static void AddProviderStore(WebApplicationBuilder builder)
+    {
+        if (!builder.Environment.IsDevelopment())
+        {
+            return;
+        }
+        var sqlite = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(
+            builder.Configuration.GetConnectionString("OidcRpProviders") ?? "Data Source=oidcrp-providers.db");
+        if (!Path.IsPathRooted(sqlite.DataSource))
+        {
+            sqlite.DataSource = Path.Combine(builder.Environment.ContentRootPath, sqlite.DataSource);
+        }
+        builder.Services.AddOidcRpSqlProviderStore(SqlProviderStoreDialect.Sqlite,
+            _ => Microsoft.Data.Sqlite.SqliteFactory.Instance.CreateDataSource(sqlite.ConnectionString));
     }
 
     /// <summary>The app's own URL, which the development OP registers as the redirect target; port 0 is resolved first.</summary>

@@ -79,6 +79,30 @@ internal static partial class Log
     [LoggerMessage(1208, LogLevel.Information, "OidcRp audit retention deleted {Count} row(s).")]
     public static partial void AuditPruned(ILogger logger, long count);
 
+    [LoggerMessage(1450, LogLevel.Information, "OidcRp provider store ({Database}) schema is at version {Version}.")]
+    public static partial void ProviderStoreSchemaMigrated(ILogger logger, string database, int version);
+
+    [LoggerMessage(1451, LogLevel.Warning, "OidcRp provider store ({Database}) is unavailable at start-up ({Error}); it is tried again on use.")]
+    public static partial void ProviderStoreUnavailable(ILogger logger, string database, string error);
+
+    [LoggerMessage(1452, LogLevel.Warning, "OidcRp provider store: the row of provider {ProviderId} (version {Version}) cannot be read ({Code}, {Detail}); it is returned without settings, so the registry refuses it.")]
+    public static partial void ProviderRowUnreadable(ILogger logger, string providerId, long version, string code, string detail);
+
+    [LoggerMessage(1453, LogLevel.Information, "OidcRp provider store: provider {ProviderId} saved as version {Version} by {Actor}.")]
+    public static partial void ProviderSaved(ILogger logger, string providerId, long version, string? actor);
+
+    [LoggerMessage(1454, LogLevel.Information, "OidcRp provider store: provider {ProviderId} removed as version {Version} by {Actor}.")]
+    public static partial void ProviderRemoved(ILogger logger, string providerId, long version, string? actor);
+
+    [LoggerMessage(1455, LogLevel.Warning, "OidcRp provider store: provider {ProviderId} refused: {Errors}")]
+    public static partial void ProviderSaveRefused(ILogger logger, string providerId, string errors);
+
+    [LoggerMessage(1456, LogLevel.Warning, "OidcRp provider store: reading the changes of other instances failed ({Error}); tried again in {Interval}.")]
+    public static partial void ProviderStorePollFailed(ILogger logger, string error, TimeSpan interval);
+
+    [LoggerMessage(1457, LogLevel.Error, "OidcRp provider store: a change subscriber threw; the other subscribers are still called.")]
+    public static partial void ProviderChangeSubscriberFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(1301, LogLevel.Information, "OidcRp admin refresh of provider {ProviderId} by {Actor}: {Outcome}.")]
     public static partial void AdminRefresh(ILogger logger, string providerId, string actor, string outcome);
 

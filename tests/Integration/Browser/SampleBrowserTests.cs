@@ -20,11 +20,12 @@ public sealed class SampleBrowserTests(ITestOutputHelper output) : IAsyncLifetim
     private string _base = "";
     private EmbeddedDevOp _devOp = null!;
     private readonly string _database = Path.Combine(Path.GetTempPath(), $"oidcrp-sample-audit-{Guid.NewGuid():N}.db");
+    private readonly string _providers = Path.Combine(Path.GetTempPath(), $"oidcrp-sample-providers-{Guid.NewGuid():N}.db");
 
     public async Task InitializeAsync()
     {
         _app = await SampleApp.BuildAsync(["--environment", "Development", "--urls", "http://127.0.0.1:0",
-                "--ConnectionStrings:OidcRpAudit", $"Data Source={_database}"],
+                "--ConnectionStrings:OidcRpAudit", $"Data Source={_database}", "--ConnectionStrings:OidcRpProviders", $"Data Source={_providers}"],
             builder => builder.Logging.ClearProviders());
         await _app.StartAsync();
         _base = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single().TrimEnd('/');
@@ -34,7 +35,8 @@ public sealed class SampleBrowserTests(ITestOutputHelper output) : IAsyncLifetim
     public async Task DisposeAsync()
     {
         await _app.DisposeAsync();
-        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(_database)!, Path.GetFileName(_database) + "*"))
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var file in new[] { _database, _providers }.SelectMany(f => Directory.GetFiles(Path.GetDirectoryName(f)!, Path.GetFileName(f) + "*")))
         {
             File.Delete(file);
         }
@@ -131,6 +133,67 @@ public sealed class SampleBrowserTests(ITestOutputHelper output) : IAsyncLifetim
         {
             Report(browser);
         }
+    }
+
+    [Fact]
+    public async Task In_development_the_admin_adds_a_provider_through_the_sqlite_store_and_the_list_shows_where_each_came_from()
+    {
+        var alpha = _devOp.Issuers["alpha"];
+        using var browser = new Chromium("sample-4-add-provider");
+        try
+        {
+            SignIn(browser, "alpha", "admin");
+            browser.Go(_base + "/admin");
+            Assert.Equal("configuration", browser.Text("#provider-alpha td.source").Split('\n')[0].Trim());
+
+            browser.Type("Id", "providers"); // a reserved id: refused with the reason, nothing stored
+            browser.Type("Authority", alpha.Issuer);
+            browser.Type("ClientId", "mvcapp-gamma");
+            Submit(browser);
+            Assert.StartsWith("Not added:", browser.Text("#message"), StringComparison.Ordinal);
+            Assert.Contains("reserved", browser.Text("#message"), StringComparison.Ordinal);
+
+            browser.Type("Id", "gamma");
+            browser.Type("DisplayName", "Gamma (stored)");
+            browser.Type("Authority", alpha.Issuer);
+            browser.Type("ClientId", "mvcapp-gamma");
+            browser.Type("ClientSecret", "gamma-secret-never-shown");
+            browser.Click("new-allow-http");
+            Submit(browser);
+            browser.Screenshot("added");
+
+            Assert.StartsWith("Added 'gamma'", browser.Text("#message"), StringComparison.Ordinal);
+            Assert.Equal("store", browser.Text("#provider-gamma td.source").Split('\n')[0].Trim());
+            Assert.Equal("configuration", browser.Text("#provider-beta td.source").Split('\n')[0].Trim());
+            Assert.DoesNotContain("gamma-secret-never-shown", browser.Driver.PageSource, StringComparison.Ordinal);
+            var stored = await _app.Services.GetRequiredService<OidcRp.Providers.Sql.SqlOidcProviderStore>()
+                .FindByIdAsync("gamma", CancellationToken.None);
+            Assert.Equal(("Gamma (stored)", "gamma-secret-never-shown"), (stored!.Options.DisplayName, stored.Options.ClientSecret));
+        }
+        finally
+        {
+            Report(browser);
+        }
+    }
+
+    /// <summary>Posts the add-provider form and waits for the page after the redirect (the path stays /admin, so wait for the old page to go).</summary>
+    private static void Submit(Chromium browser)
+    {
+        var form = browser.Driver.FindElement(By.Id("add-provider"));
+        browser.Click("add-provider-submit");
+        new OpenQA.Selenium.Support.UI.WebDriverWait(browser.Driver, TimeSpan.FromSeconds(30)).Until(driver =>
+        {
+            try
+            {
+                _ = form.Displayed; // still the page the form was on
+                return false;
+            }
+            catch (StaleElementReferenceException)
+            {
+                return true;
+            }
+        });
+        browser.WaitForPath("/admin");
     }
 
     private void SignIn(Chromium browser, string provider, string user)
