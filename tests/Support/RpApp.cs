@@ -21,7 +21,7 @@ public sealed record RpProvider(string Id, string Authority, string ClientId, st
 /// and admin endpoints (admin policy: subject or preferred username "admin", as Keycloak's subjects are
 /// UUIDs), and <c>/whoami</c>.
 /// </summary>
-public sealed class RpApp : IAsyncDisposable
+public sealed partial class RpApp : IAsyncDisposable
 {
     private WebApplication? _app;
 
@@ -37,7 +37,7 @@ public sealed class RpApp : IAsyncDisposable
 
     public static async Task<RpApp> StartAsync(IEnumerable<RpProvider> providers, Action<OidcRpOptions>? configure = null,
         bool protectAdmin = true, Action<IServiceCollection>? services = null, int port = 0,
-        Action<Microsoft.AspNetCore.Authentication.AuthenticationBuilder>? authentication = null)
+        Action<Microsoft.AspNetCore.Authentication.AuthenticationBuilder>? authentication = null, Action<OidcRpBearerOptions>? bearer = null)
     {
         var rp = new RpApp();
         var builder = WebApplication.CreateSlimBuilder();
@@ -64,11 +64,21 @@ public sealed class RpApp : IAsyncDisposable
                         RequireHttpsMetadata = false,
                     };
                 }
+                // Each app its own revocation file (not the shared content root); a restart test passes the same one twice.
+                o.Keys.RevocationFile = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"oidcrp-test-revoked-{Guid.NewGuid():N}.json");
                 configure?.Invoke(o);
             });
         authentication?.Invoke(oidc);
-        builder.Services.AddAuthorization(o => o.AddPolicy("OidcAdmin", p => p.RequireAssertion(c =>
-            c.User.HasClaim("sub", "admin") || c.User.HasClaim("preferred_username", "admin"))));
+        if (bearer is not null)
+        {
+            oidc.AddOidcRpBearer(bearer);
+        }
+        builder.Services.AddAuthorization(o =>
+        {
+            o.AddPolicy("OidcAdmin", p => p.RequireAssertion(c =>
+                c.User.HasClaim("sub", "admin") || c.User.HasClaim("preferred_username", "admin")));
+            AddApiPolicies(o);
+        });
         var app = builder.Build();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -87,6 +97,10 @@ public sealed class RpApp : IAsyncDisposable
             username = user.FindFirst("preferred_username")?.Value,
             name = user.FindFirst("name")?.Value,
         })).RequireAuthorization();
+        if (bearer is not null)
+        {
+            MapApi(app);
+        }
         app.MapGet("/antiforgery", (HttpContext context) =>
             context.RequestServices.GetService<Microsoft.AspNetCore.Antiforgery.IAntiforgery>()?.GetAndStoreTokens(context) is { } tokens
                 ? Results.Ok(new { field = tokens.FormFieldName, token = tokens.RequestToken })

@@ -66,7 +66,7 @@ internal static class AdminEndpoints
     }
 
     public static async Task<IResult> QueryAuditAsync(HttpContext context, IOidcAuditSink sink, AuditWriter audit, string? provider, string? category,
-        string? outcome, DateTimeOffset? from, DateTimeOffset? to, Guid? before, int? limit)
+        string? outcome, DateTimeOffset? from, DateTimeOffset? to, Guid? before, int? limit, string? path)
     {
         if (sink is not IOidcAuditReader reader)
         {
@@ -78,6 +78,7 @@ internal static class AdminEndpoints
             ProviderId = provider,
             Category = category,
             Outcome = outcome,
+            Path = path,
             From = from,
             To = to,
             Before = before,

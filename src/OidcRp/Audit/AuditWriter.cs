@@ -42,9 +42,11 @@ internal sealed class AuditWriter(IOidcAuditSink sink, TimeProvider time, OidcRp
             ClientIp = address?.ToString(),
             UserAgent = AuditText.Clean(context?.Request.Headers.UserAgent.ToString(), AuditText.MaxUserAgent) is { Length: > 0 } ua ? ua : null,
             TraceId = Activity.Current?.TraceId.ToString() ?? context?.TraceIdentifier,
+            Path = draft.Path,
         };
-        if (draft.Category is not (OidcAuditCategories.AdminRefresh or OidcAuditCategories.AdminAccess
-            or OidcAuditCategories.ProviderAdded or OidcAuditCategories.ProviderChanged or OidcAuditCategories.ProviderRemoved))
+        if (draft.Category is not (OidcAuditCategories.AdminRefresh or OidcAuditCategories.AdminAccess or OidcAuditCategories.AdminKeyRevocation
+            or OidcAuditCategories.ProviderAdded or OidcAuditCategories.ProviderChanged or OidcAuditCategories.ProviderRemoved)
+            && draft.Path != OidcAuditPaths.Bearer) // API calls are counted by the bearer meter, not as logins
         {
             metrics.Login(record.ProviderId, record.Category, record.Outcome); // every event, aggregated or not
         }
@@ -101,4 +103,5 @@ internal sealed record OidcAuditRecordDraft(string ProviderId, string Category, 
     public IReadOnlyList<string>? KidsBefore { get; init; }
     public IReadOnlyList<string>? KidsAfter { get; init; }
     public IReadOnlyList<string>? Settings { get; init; }
+    public string? Path { get; init; }
 }
