@@ -48,6 +48,10 @@ internal sealed class ProviderPublisher(IServiceProvider services, RemovedProvid
             }
         }
         commit();
+        // Bearer tokens find their provider through an index of issuers built from the entries in place: a new
+        // version (or a store provider loaded on first use) must replace the entry it holds, or the API would keep
+        // validating against the old one. Resolved here, not injected: the index depends on the registry.
+        services.GetService<Bearer.BearerIssuerIndex>()?.Invalidate();
         var cache = services.GetService<IOptionsMonitorCache<OpenIdConnectOptions>>();
         foreach (var change in changes)
         {
