@@ -301,6 +301,10 @@ public sealed partial class LemonLdapOp : IOpFixture
             return Task.FromResult(new OpCounts(proxy.Count("/", "discovery"), proxy.Count("/", "jwks"), proxy.Count("/", "token")));
         }
 
+        /// <summary>The client may use the grant and gets JWT access tokens with the API as an additional audience (see LemonLdapFiles).</summary>
+        public Task<string> ClientCredentialsTokenAsync() =>
+            AccessTokens.ClientCredentialsAsync($"{authority}oauth2/token", clientId, clientSecret, ("scope", "openid"));
+
         public ValueTask DisposeAsync() => instance.DisposeAsync();
     }
 }

@@ -56,6 +56,9 @@ public sealed class OpenIddictOp : IOpFixture
             return Task.FromResult(new OpCounts(counts.Discovery, counts.Jwks, counts.Token));
         }
 
+        public Task<string> ClientCredentialsTokenAsync() => AccessTokens.ClientCredentialsAsync(
+            $"{server.Issuer}connect/token", server.Options.ClientId, server.Options.ClientSecret, ("scope", server.Options.ApiScope));
+
         public ValueTask DisposeAsync() => server.DisposeAsync();
     }
 }
