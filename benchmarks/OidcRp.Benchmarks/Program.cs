@@ -4,7 +4,7 @@ using OidcRp.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/OidcRp.Benchmarks -- <name> [--smoke] [--out FILE]
 //   --note TEXT adds a line to the report (e.g. that the machine was shared)
-//   names: all, validation, callback, herd, flood, storm, scale, audit (audit also takes --rows N --logins N)
+//   names: all, validation, callback, herd, flood, storm, scale, audit (audit also takes --rows N --logins N), bearer
 var name = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var smoke = args.Contains("--smoke");
 string? Option(string key) => args.SkipWhile(a => a != key).Skip(1).FirstOrDefault();
@@ -30,6 +30,7 @@ var benchmarks = new (string Name, Func<Task<string>> Run)[]
     ("flood", () => FloodBenchmark.RunAsync(smoke)),
     ("storm", () => RotationStormBenchmark.RunAsync(smoke)),
     ("scale", () => ScaleBenchmark.RunAsync(smoke)),
+    ("bearer", () => BearerBenchmark.RunAsync(smoke)),
     ("audit", async () =>
     {
         var audit = await AuditStoreBenchmark.RunAsync(rows: Number("--rows", 50000, 500), logins: Number("--logins", 300, 10), repetitions: smoke ? 1 : 3);
@@ -69,6 +70,7 @@ var defaultOutput = smoke ? null : name switch
 {
     "all" => Path.Combine(Report.RepositoryRoot(), "benchmarks", "results", "benchmarks.md"),
     "audit" => Path.Combine(Report.RepositoryRoot(), "benchmarks", "results", "audit-store.md"),
+    "bearer" => Path.Combine(Report.RepositoryRoot(), "benchmarks", "results", "bearer.md"),
     _ => null,
 };
 if ((Option("--out") ?? defaultOutput) is { } output)
