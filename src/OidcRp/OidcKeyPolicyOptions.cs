@@ -53,6 +53,12 @@ public sealed class OidcKeyPolicyOptions
     /// <summary>Largest discovery, JWKS or token endpoint response accepted, in bytes. Default 256 KiB.</summary>
     public int MaxResponseBytes { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// Where revoked kids are kept when no SQL audit store is registered (with one, they live in its database, shared by every
+    /// instance). Default: <c>oidcrp-revoked-kids.json</c> in the application's content root.
+    /// </summary>
+    public string? RevocationFile { get; set; }
+
     /// <summary>Largest number of keys accepted in one JWKS. Default 32.</summary>
     public int MaxKeys { get; set; } = 32;
 }

@@ -41,6 +41,7 @@ public static class OidcRpEndpointRouteBuilderExtensions
             [var one] => Is(one, "logout") || Is(one, "audit") || Is(one, "providers"),
             [var first, var second] => Is(first, "providers") || Is(second, "login"),
             [var first, _, var third] => Is(first, "providers") && Is(third, "refresh"),
+            [var first, _, var third, _] => Is(first, "providers") && Is(third, "keys"),
             _ => false,
         };
     }
@@ -63,7 +64,8 @@ public static class OidcRpEndpointRouteBuilderExtensions
 
     /// <summary>
     /// Maps the admin endpoints: <c>GET /auth/oidc/providers</c>, <c>GET /auth/oidc/providers/{id}</c>,
-    /// <c>POST /auth/oidc/providers/{id}/refresh</c> and <c>GET /auth/oidc/audit</c>. They must be given an
+    /// <c>POST /auth/oidc/providers/{id}/refresh</c>, <c>GET /auth/oidc/audit</c> and
+    /// <c>POST /auth/oidc/providers/{id}/keys/revoke</c> / <c>…/keys/unrevoke</c> (body <c>{"kid": "…"}</c>). They must be given an
     /// authorization policy (<c>.RequireAuthorization("policy")</c>); without one the application fails at start-up.
     /// </summary>
     /// <param name="endpoints">The route builder.</param>
@@ -76,6 +78,8 @@ public static class OidcRpEndpointRouteBuilderExtensions
         group.MapGet("providers/{id}", AdminEndpoints.GetProvider).WithMetadata(new OidcAdminEndpointMetadata(false));
         group.MapPost("providers/{id}/refresh", AdminEndpoints.RefreshAsync).WithMetadata(new OidcAdminEndpointMetadata(true));
         group.MapGet("audit", AdminEndpoints.QueryAuditAsync).WithMetadata(new OidcAdminEndpointMetadata(false));
+        group.MapPost("providers/{id}/keys/revoke", KeyRevocationEndpoints.RevokeAsync).WithMetadata(new OidcAdminEndpointMetadata(true));
+        group.MapPost("providers/{id}/keys/unrevoke", KeyRevocationEndpoints.UnrevokeAsync).WithMetadata(new OidcAdminEndpointMetadata(true));
         ((IEndpointConventionBuilder)group).Finally(AdminEndpointGuard.RequireAuthorizationPolicy);
         endpoints.ServiceProvider.GetService<AdminEndpointSources>()?.Add(endpoints.DataSources);
         return group;

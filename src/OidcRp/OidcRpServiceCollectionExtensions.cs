@@ -57,7 +57,7 @@ public static class OidcRpServiceCollectionExtensions
         return builder;
     }
 
-    private static void AddCoreServices(IServiceCollection services)
+    internal static void AddCoreServices(IServiceCollection services)
     {
         // Everything below is Try*: calling AddMultiOidc twice registers each service once.
         services.AddOptions<OidcRpOptions>().ValidateOnStart();
@@ -87,6 +87,9 @@ public static class OidcRpServiceCollectionExtensions
         services.TryAddSingleton<CallbackAuditor>();
         services.TryAddSingleton<CallbackReplayGuard>();
         services.TryAddSingleton<IOidcProviders, OidcProviders>();
+        services.TryAddSingleton<KeyUsage>();
+        services.TryAddSingleton<KeyRevocations>();
+        services.TryAddSingleton<IOidcKeyRevocations>(sp => sp.GetRequiredService<KeyRevocations>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BackgroundKeyRefresh>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OpenTenantWarning>());
         services.TryAddSingleton<AdminEndpointSources>();

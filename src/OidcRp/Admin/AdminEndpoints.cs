@@ -62,7 +62,7 @@ internal static class AdminEndpoints
     }
 
     public static async Task<IResult> QueryAuditAsync(HttpContext context, IOidcAuditSink sink, AuditWriter audit, string? provider, string? category,
-        string? outcome, DateTimeOffset? from, DateTimeOffset? to, Guid? before, int? limit)
+        string? outcome, DateTimeOffset? from, DateTimeOffset? to, Guid? before, int? limit, string? path)
     {
         if (sink is not IOidcAuditReader reader)
         {
@@ -74,6 +74,7 @@ internal static class AdminEndpoints
             ProviderId = provider,
             Category = category,
             Outcome = outcome,
+            Path = path,
             From = from,
             To = to,
             Before = before,

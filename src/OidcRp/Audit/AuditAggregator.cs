@@ -35,7 +35,7 @@ internal sealed class AuditAggregator(TimeSpan window, int maxOpen)
             write.Add(record);
             return;
         }
-        var key = new Key(record.ProviderId, record.Category, record.Reason, record.Outcome, source);
+        var key = new Key(record.ProviderId, record.Category, record.Reason, record.Outcome, source, record.Path);
         lock (_gate)
         {
             if (_closed)
@@ -98,7 +98,7 @@ internal sealed class AuditAggregator(TimeSpan window, int maxOpen)
         }
     }
 
-    private readonly record struct Key(string ProviderId, string Category, string? Reason, string Outcome, string Source);
+    private readonly record struct Key(string ProviderId, string Category, string? Reason, string Outcome, string Source, string? Path);
 
     private sealed class Window(Key key, DateTimeOffset openedAt)
     {

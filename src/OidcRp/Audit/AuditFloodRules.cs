@@ -26,8 +26,17 @@ internal static class AuditFloodRules
         OidcRpReasons.EmbeddedKeyNotAllowed, OidcRpReasons.TokenTooLarge, OidcRpReasons.JweNotAllowed,
     };
 
+    /// <summary>
+    /// access_token_invalid reasons of a bearer token its provider never signed or that names what it must not: anyone can
+    /// send them at will. Ordinary refusals (expired, audience, insufficient scope, opaque tokens) write no row at all.
+    /// </summary>
+    private static readonly HashSet<string> ForgedBearerReasons = new(ForgedTokenReasons.Concat(
+        [OidcRpReasons.KidRevoked, OidcRpReasons.IssuerUnknown, OidcRpReasons.IdTokenAsBearer, OidcRpReasons.CnfNotSupported, OidcRpReasons.ReservedClaim]),
+        StringComparer.Ordinal);
+
     public static bool IsFloodShaped(string category, string outcome, string? reason) => category switch
     {
+        OidcAuditCategories.AccessTokenInvalid => outcome == OidcAuditOutcomes.Failure && reason is not null && ForgedBearerReasons.Contains(reason),
         OidcAuditCategories.AdminAccess or OidcAuditCategories.AdminRefresh => outcome == OidcAuditOutcomes.Denied,
         OidcAuditCategories.CallbackRejected => outcome == OidcAuditOutcomes.Failure && reason is not null && ForgedCallbackReasons.Contains(reason),
         OidcAuditCategories.KidMismatchUnrecovered or OidcAuditCategories.KidMismatchThrottled => outcome == OidcAuditOutcomes.Failure,

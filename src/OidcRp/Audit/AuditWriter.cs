@@ -41,8 +41,10 @@ internal sealed class AuditWriter(IOidcAuditSink sink, TimeProvider time, OidcRp
             ClientIp = address?.ToString(),
             UserAgent = AuditText.Clean(context?.Request.Headers.UserAgent.ToString(), AuditText.MaxUserAgent) is { Length: > 0 } ua ? ua : null,
             TraceId = Activity.Current?.TraceId.ToString() ?? context?.TraceIdentifier,
+            Path = draft.Path,
         };
-        if (draft.Category is not (OidcAuditCategories.AdminRefresh or OidcAuditCategories.AdminAccess))
+        if (draft.Category is not (OidcAuditCategories.AdminRefresh or OidcAuditCategories.AdminAccess or OidcAuditCategories.AdminKeyRevocation)
+            && draft.Path != OidcAuditPaths.Bearer) // API calls are counted by the bearer meter, not as logins
         {
             metrics.Login(record.ProviderId, record.Category, record.Outcome); // every event, aggregated or not
         }
@@ -98,4 +100,5 @@ internal sealed record OidcAuditRecordDraft(string ProviderId, string Category, 
     public string? Actor { get; init; }
     public IReadOnlyList<string>? KidsBefore { get; init; }
     public IReadOnlyList<string>? KidsAfter { get; init; }
+    public string? Path { get; init; }
 }

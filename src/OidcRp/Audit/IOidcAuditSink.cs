@@ -30,6 +30,9 @@ public sealed record OidcAuditQuery
     /// <summary>Only rows of this category.</summary>
     public string? Category { get; init; }
 
+    /// <summary>Only rows of this token path (<see cref="OidcAuditPaths"/>: <c>login</c> or <c>bearer</c>).</summary>
+    public string? Path { get; init; }
+
     /// <summary>Only rows with this outcome.</summary>
     public string? Outcome { get; init; }
 

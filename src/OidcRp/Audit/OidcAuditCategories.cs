@@ -21,6 +21,12 @@ public static class OidcAuditCategories
     /// <summary>Any other ID token verification failure; see the row's reason.</summary>
     public const string IdTokenInvalid = "id_token_invalid";
 
+    /// <summary>A bearer access token was refused (the row's path is <c>bearer</c>); only forgery-shaped reasons write rows, aggregated.</summary>
+    public const string AccessTokenInvalid = "access_token_invalid";
+
+    /// <summary>A kid revoked or un-revoked through the admin endpoints, with the actor, or a revocation lapsed.</summary>
+    public const string AdminKeyRevocation = "admin_key_revocation";
+
     /// <summary>The callback failed before the ID token: state, correlation, <c>iss</c>, IdP error, code exchange.</summary>
     public const string CallbackRejected = "callback_rejected";
 
@@ -29,6 +35,16 @@ public static class OidcAuditCategories
 
     /// <summary>A call to a read-only admin endpoint (success, failure for an unknown id, or denied); provider <c>*</c> when it names none.</summary>
     public const string AdminAccess = "admin_access";
+}
+
+/// <summary>Which token path an audit row comes from (<see cref="OidcAuditRecord.Path"/>).</summary>
+public static class OidcAuditPaths
+{
+    /// <summary>The login: an ID token from the provider's token endpoint.</summary>
+    public const string Login = "login";
+
+    /// <summary>A bearer access token on an API.</summary>
+    public const string Bearer = "bearer";
 }
 
 /// <summary>Stable audit outcomes.</summary>

@@ -69,4 +69,10 @@ public sealed record OidcAuditRecord
     /// kid, user agent, trace id and actor are those of that first event, as a sample.
     /// </summary>
     public int Count { get; init; } = 1;
+
+    /// <summary>
+    /// The token path of a token row: <see cref="OidcAuditPaths.Login"/> (an ID token at the callback) or
+    /// <see cref="OidcAuditPaths.Bearer"/> (an access token on an API). Null on admin rows and on rows written before it existed.
+    /// </summary>
+    public string? Path { get; init; }
 }

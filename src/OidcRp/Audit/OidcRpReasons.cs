@@ -167,6 +167,38 @@ public static class OidcRpReasons
     /// <summary>The path's kid-miss budget for the window is spent (unpublished kids spent it): refused without a fetch.</summary>
     public const string KidMissBudgetSpent = "kid_miss_budget_spent";
 
+    // ---- bearer tokens (access_token_invalid) and key revocation ----
+
+    /// <summary>The token's kid was revoked by an operator (login and bearer paths): refused without a fetch.</summary>
+    public const string KidRevoked = "kid_revoked";
+
+    /// <summary>A bearer token shaped like an ID token (<c>nonce</c>, <c>at_hash</c>, <c>c_hash</c>, or Keycloak's <c>typ</c> claim <c>ID</c>).</summary>
+    public const string IdTokenAsBearer = "id_token_as_bearer";
+
+    /// <summary>A bearer token bound to a key by <c>cnf</c> (DPoP, mTLS: RFC 9449, RFC 8705), which OidcRp does not verify.</summary>
+    public const string CnfNotSupported = "cnf_not_supported";
+
+    /// <summary>A bearer token that is not a compact JWS: an opaque token (introspection is out of scope).</summary>
+    public const string TokenNotJwt = "token_not_jwt";
+
+    /// <summary>A bearer token whose <c>iss</c> names no accepted provider.</summary>
+    public const string IssuerUnknown = "issuer_unknown";
+
+    /// <summary>A valid bearer token without a required scope or role (RFC 6750 §3.1: 403).</summary>
+    public const string InsufficientScope = "insufficient_scope";
+
+    /// <summary>A request carrying a bearer token in more than one place, or a malformed <c>Authorization</c> header (RFC 6750 §2).</summary>
+    public const string TokenLocationInvalid = "token_location_invalid";
+
+    /// <summary>An operator revoked a kid (<c>admin_key_revocation</c>).</summary>
+    public const string KidRevoke = "kid_revoke";
+
+    /// <summary>An operator lifted a kid's revocation (<c>admin_key_revocation</c>).</summary>
+    public const string KidUnrevoke = "kid_unrevoke";
+
+    /// <summary>A revoked kid left the provider's JWKS, so its revocation lapsed (<c>admin_key_revocation</c>, actor <c>oidcrp</c>).</summary>
+    public const string RevocationLapsed = "revocation_lapsed";
+
     // ---- jwks_unreachable and provider status: fetching metadata ----
 
     /// <summary>The provider's metadata has never been loaded.</summary>

@@ -79,6 +79,19 @@ internal static partial class Log
     [LoggerMessage(1208, LogLevel.Information, "OidcRp audit retention deleted {Count} row(s).")]
     public static partial void AuditPruned(ILogger logger, long count);
 
+    // 1500-1549: bearer tokens and key revocation.
+    [LoggerMessage(1501, LogLevel.Error, "OidcRp could not read or write the revoked kids; revocations already in memory still apply, stored ones are read again on the next token.")]
+    public static partial void RevocationsUnavailable(ILogger logger, Exception exception);
+
+    [LoggerMessage(1502, LogLevel.Warning, "OidcRp provider {ProviderId}: kid {Kid} {Action} by {Actor} (changed {Changed}).")]
+    public static partial void KidRevocation(ILogger logger, string providerId, string kid, string action, string actor, bool changed);
+
+    [LoggerMessage(1510, LogLevel.Debug, "OidcRp provider {ProviderId}: bearer token refused as {Category} ({Reason}).")]
+    public static partial void BearerRefused(ILogger logger, string providerId, string category, string reason);
+
+    [LoggerMessage(1511, LogLevel.Debug, "OidcRp provider {ProviderId}: bearer token names kid {Kid}, which the cached JWKS lacks.")]
+    public static partial void BearerKidMiss(ILogger logger, string providerId, string kid);
+
     [LoggerMessage(1301, LogLevel.Information, "OidcRp admin refresh of provider {ProviderId} by {Actor}: {Outcome}.")]
     public static partial void AdminRefresh(ILogger logger, string providerId, string actor, string outcome);
 

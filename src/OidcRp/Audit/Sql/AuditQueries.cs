@@ -22,6 +22,11 @@ internal static class AuditQueries
             sql.Append(" AND category = @category");
             Add(command, "@category", query.Category);
         }
+        if (query.Path is not null)
+        {
+            sql.Append(" AND token_path = @path");
+            Add(command, "@path", query.Path);
+        }
         if (query.Outcome is not null)
         {
             sql.Append(" AND outcome = @outcome");

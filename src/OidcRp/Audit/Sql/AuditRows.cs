@@ -10,7 +10,7 @@ namespace OidcRp.Audit.Sql;
 internal static class AuditRows
 {
     internal const string Columns =
-        "id, ts, provider_id, category, outcome, reason, kid, keys_refreshed, refresh_ms, subject, client_ip, user_agent, trace_id, actor, kids_before, kids_after, event_count, tenant_id";
+        "id, ts, provider_id, category, outcome, reason, kid, keys_refreshed, refresh_ms, subject, client_ip, user_agent, trace_id, actor, kids_before, kids_after, event_count, tenant_id, token_path";
 
     /// <summary>One batch in one transaction, idempotent: a retried batch or a replayed spill file never writes a row twice.</summary>
     internal static async Task InsertAsync(DbDataSource dataSource, List<OidcAuditRecord> rows, CancellationToken cancellationToken)
@@ -24,7 +24,7 @@ internal static class AuditRows
         {
             var r = rows[i];
             sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture,
-                $"(@id{i}, @ts{i}, @pr{i}, @ca{i}, @ou{i}, @re{i}, @ki{i}, @kr{i}, @rm{i}, @su{i}, @ip{i}, @ua{i}, @tr{i}, @ac{i}, @kb{i}, @ka{i}, @ct{i}, @tn{i})");
+                $"(@id{i}, @ts{i}, @pr{i}, @ca{i}, @ou{i}, @re{i}, @ki{i}, @kr{i}, @rm{i}, @su{i}, @ip{i}, @ua{i}, @tr{i}, @ac{i}, @kb{i}, @ka{i}, @ct{i}, @tn{i}, @pa{i})");
             Add(command, $"@id{i}", Key(r.Id));
             Add(command, $"@ts{i}", ToMicros(r.Timestamp));
             Add(command, $"@pr{i}", r.ProviderId);
@@ -43,6 +43,7 @@ internal static class AuditRows
             Add(command, $"@ka{i}", r.KidsAfter is null ? null : JsonSerializer.Serialize(r.KidsAfter, AuditJson.Options));
             Add(command, $"@ct{i}", r.Count);
             Add(command, $"@tn{i}", r.TenantId);
+            Add(command, $"@pa{i}", r.Path);
         }
         // A retried batch or a replayed spill file never writes a row twice.
         sql.Append(" ON CONFLICT (id) DO NOTHING");
@@ -85,6 +86,7 @@ internal static class AuditRows
             KidsAfter = Kids(15),
             Count = Convert.ToInt32(reader.GetValue(16), CultureInfo.InvariantCulture),
             TenantId = Text(17),
+            Path = Text(18),
         };
     }
 
@@ -98,6 +100,7 @@ internal static class AuditRows
         Kid = AuditText.Clean(r.Kid, AuditText.MaxKid),
         Subject = AuditText.Clean(r.Subject, AuditText.MaxShort * 2),
         TenantId = AuditText.Clean(r.TenantId, AuditText.MaxShort),
+        Path = AuditText.Clean(r.Path, AuditText.MaxShort),
         ClientIp = AuditText.Clean(r.ClientIp, 64),
         UserAgent = AuditText.Clean(r.UserAgent, AuditText.MaxUserAgent),
         TraceId = AuditText.Clean(r.TraceId, 64),

@@ -73,6 +73,21 @@ public abstract class SqlAuditDialect
         [
             "ALTER TABLE oidcrp_audit ADD COLUMN tenant_id TEXT NULL",
         ]),
+        // Step 5 (bearer tokens): which token path a row comes from (login or bearer; null on admin and older rows), and
+        // the revoked kids, kept here so that every instance sharing the database sees one list and it survives restarts.
+        (5,
+        [
+            "ALTER TABLE oidcrp_audit ADD COLUMN token_path TEXT NULL",
+            $"""
+            CREATE TABLE IF NOT EXISTS oidcrp_revoked_kids (
+                provider_id TEXT NOT NULL,
+                kid TEXT NOT NULL,
+                revoked_at {BigInt} NOT NULL,
+                actor TEXT NULL,
+                PRIMARY KEY (provider_id, kid)
+            )
+            """,
+        ]),
     ];
 
     private sealed class SqliteDialect : SqlAuditDialect

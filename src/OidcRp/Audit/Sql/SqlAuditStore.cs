@@ -37,6 +37,9 @@ public sealed class SqlAuditStore : IOidcAuditSink, IOidcAuditReader, IHostedLif
     private readonly bool _prunes;
     private Task? _pruner;
 
+    /// <summary>The database, for the revoked-kid store that shares it (<see cref="Providers.SqlRevocationStore"/>).</summary>
+    internal DbDataSource DataSource => _dataSource;
+
     /// <summary>Creates the store; <see cref="OidcAuditStoreServiceCollectionExtensions.AddOidcRpAuditStore"/> is the usual way.</summary>
     public SqlAuditStore(DbDataSource dataSource, SqlAuditDialect dialect, IOptions<OidcAuditStoreOptions> options, TimeProvider time,
         IMeterFactory meterFactory, ILogger<SqlAuditStore> logger)
