@@ -121,6 +121,7 @@ public sealed class GatewayApp : IAsyncDisposable
         ["OidcRp:Providers:dev:DisplayName"] = "Development OP",
         ["OidcRp:Providers:dev:Authority"] = devOp.Issuer,
         ["OidcRp:Providers:dev:ClientId"] = devOp.Options.ClientId,
+        ["OidcRp:Providers:dev:ClientSecret"] = devOp.Options.ClientSecret,
         ["OidcRp:Providers:dev:RequireHttpsMetadata"] = "false", // plain HTTP on loopback, development only
     };
 

@@ -15,7 +15,7 @@ public static class SampleApi
     public const string Path = "/api/whoami";
 
     /// <summary>The bearer scheme that guards the API.</summary>
-    public const string Scheme = "Bearer";
+    public const string Scheme = OidcRpBearerDefaults.AuthenticationScheme;
 
     /// <summary>What the API answers: who called, through which provider, with which scopes.</summary>
     public sealed record Caller(string? Provider, string? Subject, string? ClientId, string? Scope);
