@@ -36,7 +36,7 @@ public sealed class RpApp : IAsyncDisposable
     public IServiceProvider Services => _app!.Services;
 
     public static async Task<RpApp> StartAsync(IEnumerable<RpProvider> providers, Action<OidcRpOptions>? configure = null,
-        bool protectAdmin = true, Action<IServiceCollection>? services = null, int port = 0)
+        bool protectAdmin = true, Action<IServiceCollection>? services = null, int port = 0, Action<WebApplication>? map = null)
     {
         var rp = new RpApp();
         var builder = WebApplication.CreateSlimBuilder();
@@ -89,6 +89,7 @@ public sealed class RpApp : IAsyncDisposable
             context.RequestServices.GetService<Microsoft.AspNetCore.Antiforgery.IAntiforgery>()?.GetAndStoreTokens(context) is { } tokens
                 ? Results.Ok(new { field = tokens.FormFieldName, token = tokens.RequestToken })
                 : Results.NotFound());
+        map?.Invoke(app); // a test's own endpoints (an API behind the bearer scheme)
         await app.StartAsync();
         rp._app = app;
         rp.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single().TrimEnd('/');

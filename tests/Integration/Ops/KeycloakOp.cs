@@ -28,6 +28,9 @@ public sealed class KeycloakOp : IOpFixture
 
     public string Name => "keycloak";
 
+    /// <summary>Keycloak types its access tokens <c>JWT</c>, not RFC 9068's <c>at+jwt</c>.</summary>
+    public string AccessTokenType => "JWT";
+
     public string? SkipReason { get; } = DetectDocker();
 
     internal static string? DetectDocker()

@@ -32,6 +32,9 @@ public sealed partial class LemonLdapOp : IOpFixture
 
     public string Name => "lemonldap-ng";
 
+    /// <summary>LemonLDAP::NG types its access tokens <c>JWT</c>, not RFC 9068's <c>at+jwt</c>.</summary>
+    public string AccessTokenType => "JWT";
+
     public string? SkipReason => null;
 
     public string? CannotRotate(RotationMode mode) => mode switch

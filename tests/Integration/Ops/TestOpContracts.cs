@@ -76,6 +76,9 @@ public interface IOpFixture : IAsyncDisposable
     /// <summary>Why this OP cannot issue JWT access tokens for the test API, or null when it can (bearer scenarios skip with it).</summary>
     string? CannotIssueAccessTokens => null;
 
+    /// <summary>The JOSE <c>typ</c> of this OP's access tokens: RFC 9068's <c>at+jwt</c>, or <c>JWT</c> (Keycloak, LemonLDAP::NG).</summary>
+    string AccessTokenType => "at+jwt";
+
     /// <summary>Whether <see cref="IOpIssuer.RotateAsync"/> can produce <paramref name="mode"/> at this OP.</summary>
     bool CanRotate(RotationMode mode) => CannotRotate(mode) is null;
 
