@@ -132,6 +132,7 @@ public sealed class GatewayApp : IAsyncDisposable
         if (gateway.DevOp is { } op)
         {
             output.WriteLine($"  development OP: {op.Issuer}");
+            output.WriteLine($"  token endpoint: {op.Issuer}connect/token client: {op.Options.ClientId} secret: {op.Options.ClientSecret} scope: {op.Options.ApiScope}");
             output.WriteLine("  get a token (client credentials) and call through the gateway:");
             output.WriteLine($"    TOKEN=$(curl -s -u {op.Options.ClientId}:{op.Options.ClientSecret} -d grant_type=client_credentials -d scope={op.Options.ApiScope} {op.Issuer}connect/token | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')");
             output.WriteLine($"    curl -i -H \"Authorization: Bearer $TOKEN\" {gateway.Url}/orders/42");
