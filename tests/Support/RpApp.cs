@@ -21,7 +21,7 @@ public sealed record RpProvider(string Id, string Authority, string ClientId, st
 /// and admin endpoints (admin policy: subject or preferred username "admin", as Keycloak's subjects are
 /// UUIDs), and <c>/whoami</c>.
 /// </summary>
-public sealed class RpApp : IAsyncDisposable
+public sealed partial class RpApp : IAsyncDisposable
 {
     private WebApplication? _app;
 
@@ -36,7 +36,8 @@ public sealed class RpApp : IAsyncDisposable
     public IServiceProvider Services => _app!.Services;
 
     public static async Task<RpApp> StartAsync(IEnumerable<RpProvider> providers, Action<OidcRpOptions>? configure = null,
-        bool protectAdmin = true, Action<IServiceCollection>? services = null, int port = 0, Action<WebApplication>? map = null)
+        bool protectAdmin = true, Action<IServiceCollection>? services = null, int port = 0, Action<OidcRpBearerOptions>? bearer = null,
+        Action<WebApplication>? map = null)
     {
         var rp = new RpApp();
         var builder = WebApplication.CreateSlimBuilder();
@@ -45,7 +46,7 @@ public sealed class RpApp : IAsyncDisposable
         builder.Services.AddSingleton<TimeProvider>(rp.Time);
         builder.Services.AddSingleton<IOidcAuditSink>(rp.Audit);
         services?.Invoke(builder.Services);
-        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+        var authentication = builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(o =>
             {
                 o.Events.OnRedirectToLogin = c => { c.Response.StatusCode = StatusCodes.Status401Unauthorized; return Task.CompletedTask; };
@@ -63,10 +64,20 @@ public sealed class RpApp : IAsyncDisposable
                         RequireHttpsMetadata = false,
                     };
                 }
+                // Each app its own revocation file (not the shared content root); a restart test passes the same one twice.
+                o.Keys.RevocationFile = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"oidcrp-test-revoked-{Guid.NewGuid():N}.json");
                 configure?.Invoke(o);
             });
-        builder.Services.AddAuthorization(o => o.AddPolicy("OidcAdmin", p => p.RequireAssertion(c =>
-            c.User.HasClaim("sub", "admin") || c.User.HasClaim("preferred_username", "admin"))));
+        if (bearer is not null)
+        {
+            authentication.AddOidcRpBearer(bearer);
+        }
+        builder.Services.AddAuthorization(o =>
+        {
+            o.AddPolicy("OidcAdmin", p => p.RequireAssertion(c =>
+                c.User.HasClaim("sub", "admin") || c.User.HasClaim("preferred_username", "admin")));
+            AddApiPolicies(o);
+        });
         var app = builder.Build();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -85,6 +96,10 @@ public sealed class RpApp : IAsyncDisposable
             username = user.FindFirst("preferred_username")?.Value,
             name = user.FindFirst("name")?.Value,
         })).RequireAuthorization();
+        if (bearer is not null)
+        {
+            MapApi(app);
+        }
         app.MapGet("/antiforgery", (HttpContext context) =>
             context.RequestServices.GetService<Microsoft.AspNetCore.Antiforgery.IAntiforgery>()?.GetAndStoreTokens(context) is { } tokens
                 ? Results.Ok(new { field = tokens.FormFieldName, token = tokens.RequestToken })

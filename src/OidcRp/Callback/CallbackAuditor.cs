@@ -27,6 +27,7 @@ internal sealed class CallbackAuditor(AuditWriter writer, ILogger<CallbackAudito
             RefreshDuration = validation?.RefreshDuration,
             Subject = context.Principal?.FindFirst("sub")?.Value,
             TenantId = context.Principal?.GetOidcTenant(),
+            Path = OidcAuditPaths.Login,
         });
     }
 
@@ -56,6 +57,7 @@ internal sealed class CallbackAuditor(AuditWriter writer, ILogger<CallbackAudito
             KeysRefreshed = validation?.KeysRefreshed ?? false,
             RefreshDuration = validation?.RefreshDuration,
             TenantId = feature?.RefusedTenant,
+            Path = OidcAuditPaths.Login,
         });
         return category;
     }

@@ -13,7 +13,8 @@ namespace OidcRp.Callback;
 /// check that needs no key (issuer, audience, lifetime), ask the refresher once and validate once more.
 /// A known kid with a bad signature is a plain failure (unless the kid-reuse switch is on).
 /// </summary>
-internal sealed class RecoveringTokenValidator(KeyRefresher refresher, KidMissRecovery recovery, TimeProvider time, ILogger<RecoveringTokenValidator> logger)
+internal sealed class RecoveringTokenValidator(KeyRefresher refresher, KidMissRecovery recovery, TimeProvider time, ILogger<RecoveringTokenValidator> logger,
+    KeyRevocations? revocations = null, KeyUsage? usage = null)
 {
     internal const int MaxKidLength = 256;
 
@@ -92,17 +93,34 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, KidMissRe
                 OidcAuditCategories.IdTokenInvalid, OidcRpReasons.AlgNotAllowed, kid);
         }
 
+        if (revocations is not null)
+        {
+            await revocations.WhenLoadedAsync();
+            if (kid is not null && revocations.IsRevoked(entry, kid, snapshot))
+            {
+                // An operator revoked it: refused by name, never a fetch, even while the provider still publishes it.
+                return Fail(new SecurityTokenSignatureKeyNotFoundException("The ID token's kid is revoked."), OidcAuditCategories.IdTokenInvalid, OidcRpReasons.KidRevoked, kid);
+            }
+        }
+
         // Fast path for an unknown kid: no signature work at all, so forged kids cost a parse only.
         if (kid is not null && snapshot.EveryKeyHasKid && !snapshot.HasKid(kid))
         {
+            usage?.Miss(entry, snapshot);
             return await RecoverAsync(entry, inner, jwt, kid, received, snapshot, parameters, cancellationToken);
         }
 
         // The handler's parameters are its own copy for this token (the stock handler clones its options' parameters
         // per call), so the first verification writes onto them instead of cloning again; the rare recovery path clones.
-        var result = await inner.ValidateTokenAsync(jwt, Prepare(parameters, snapshot, kid));
+        var prepared = Prepare(parameters, snapshot, kid);
+        if (revocations is not null)
+        {
+            prepared.IssuerSigningKeys = revocations.Trusted(entry, snapshot); // a kid-less token is never tried with a revoked key
+        }
+        var result = await inner.ValidateTokenAsync(jwt, prepared);
         if (result.IsValid)
         {
+            usage?.Hit(entry, snapshot);
             return (result, new ValidationRecord(OidcAuditCategories.LoginSucceeded, true, Kid: kid));
         }
         if (kid is not null && (result.Exception is SecurityTokenSignatureKeyNotFoundException
@@ -130,7 +148,9 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, KidMissRe
         }
 
         var outcome = await recovery.RecoverAsync(entry, KidMissPath.IdToken, kid, received, failedSnapshot,
-            keys => inner.ValidateTokenAsync(jwt, Prepare(parameters.Clone(), keys, kid)), cancellationToken);
+            keys => revocations?.IsRevoked(entry, kid, keys) == true
+                ? Task.FromResult(new TokenValidationResult { IsValid = false, Exception = new SecurityTokenSignatureKeyNotFoundException("The kid is revoked.") })
+                : inner.ValidateTokenAsync(jwt, Prepare(parameters.Clone(), keys, kid)), cancellationToken);
         return (outcome.Result, new ValidationRecord(outcome.Category, outcome.Recovered, outcome.Reason, kid, outcome.Refreshed,
             outcome.Refreshed ? outcome.Duration : null));
     }

@@ -70,6 +70,18 @@ public sealed record OidcProviderStatus
 
     /// <summary>Failed fetches.</summary>
     public long FailedRefreshes { get; init; }
+
+    /// <summary>How old the key set is (now minus <see cref="KeysFetchedAt"/>).</summary>
+    public TimeSpan? KeysAge { get; init; }
+
+    /// <summary>Tokens (login and bearer) that named a kid of the current key set since it was fetched.</summary>
+    public long KeyHits { get; init; }
+
+    /// <summary>Tokens (login and bearer) that named a kid the current key set lacks since it was fetched.</summary>
+    public long KeyMisses { get; init; }
+
+    /// <summary>Kids an operator revoked (<see cref="IOidcKeyRevocations"/>); they are left out of <see cref="Kids"/>.</summary>
+    public IReadOnlyList<string> RevokedKids { get; init; } = [];
 }
 
 /// <summary>The outcome of a forced refresh.</summary>

@@ -7,7 +7,7 @@ namespace OidcRp.Providers;
 
 /// <summary>The public face of the registry: status snapshots and audited admin refreshes.</summary>
 internal sealed class OidcProviders(OidcProviderRegistry registry, KeyRefresher refresher, AuditWriter audit,
-    IHttpContextAccessor httpContextAccessor, ILogger<OidcProviders> logger) : IOidcProviders
+    IHttpContextAccessor httpContextAccessor, ILogger<OidcProviders> logger, KeyUsage usage, KeyRevocations revocations, TimeProvider time) : IOidcProviders
 {
     public IReadOnlyList<OidcProviderStatus> GetStatuses() => registry.All.Select(ToStatus).ToList();
 
@@ -60,7 +60,24 @@ internal sealed class OidcProviders(OidcProviderRegistry registry, KeyRefresher 
     private static List<string> Kids(ProviderSnapshot? snapshot) =>
         snapshot is null ? [] : snapshot.Kids.Order(StringComparer.Ordinal).ToList();
 
-    private static OidcProviderStatus ToStatus(ProviderEntry entry)
+    private OidcProviderStatus ToStatus(ProviderEntry entry) => WithKeyStatus(entry, BaseStatus(entry));
+
+    // The key view of the gateway seed: age, hits and misses since the fetch, revoked kids (left out of Kids).
+    private OidcProviderStatus WithKeyStatus(ProviderEntry entry, OidcProviderStatus status)
+    {
+        var (hits, misses) = usage.Read(entry);
+        var revoked = revocations.GetRevoked(entry.Id);
+        return status with
+        {
+            Kids = revoked.Count == 0 ? status.Kids : status.Kids.Where(k => !revoked.Contains(k, StringComparer.Ordinal)).ToList(),
+            KeysAge = status.KeysFetchedAt is { } fetched ? time.GetUtcNow() - fetched : null,
+            KeyHits = hits,
+            KeyMisses = misses,
+            RevokedKids = revoked,
+        };
+    }
+
+    private static OidcProviderStatus BaseStatus(ProviderEntry entry)
     {
         var snapshot = entry.Snapshot;
         lock (entry.Gate)
