@@ -78,8 +78,8 @@ public static class OidcRpEndpointRouteBuilderExtensions
         group.MapGet("providers/{id}", AdminEndpoints.GetProvider).WithMetadata(new OidcAdminEndpointMetadata(false));
         group.MapPost("providers/{id}/refresh", AdminEndpoints.RefreshAsync).WithMetadata(new OidcAdminEndpointMetadata(true));
         group.MapGet("audit", AdminEndpoints.QueryAuditAsync).WithMetadata(new OidcAdminEndpointMetadata(false));
-        group.MapPost("providers/{id}/keys/revoke", KeyRevocationEndpoints.RevokeAsync).WithMetadata(new OidcAdminEndpointMetadata(true));
-        group.MapPost("providers/{id}/keys/unrevoke", KeyRevocationEndpoints.UnrevokeAsync).WithMetadata(new OidcAdminEndpointMetadata(true));
+        group.MapPost("providers/{id}/keys/revoke", KeyRevocationEndpoints.RevokeAsync).WithMetadata(new OidcAdminEndpointMetadata(true, OidcRp.Audit.OidcAuditCategories.AdminKeyRevocation));
+        group.MapPost("providers/{id}/keys/unrevoke", KeyRevocationEndpoints.UnrevokeAsync).WithMetadata(new OidcAdminEndpointMetadata(true, OidcRp.Audit.OidcAuditCategories.AdminKeyRevocation));
         ((IEndpointConventionBuilder)group).Finally(AdminEndpointGuard.RequireAuthorizationPolicy);
         endpoints.ServiceProvider.GetService<AdminEndpointSources>()?.Add(endpoints.DataSources);
         return group;

@@ -137,9 +137,14 @@ public sealed class BearerKeyTests : BearerTestBase
         using (await user.LoginAsync("alpha"))
         {
         }
+        Rp.Audit.Clear();
         var (status, _) = await PostJsonAsync(user, "/auth/oidc/providers/alpha/keys/revoke", "{\"kid\":\"op-key-1\"}");
         Assert.Equal(HttpStatusCode.Forbidden, status);
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(Op.CreateAccessToken()));
+        await Rp.FlushAuditAsync();
+        var denied = Assert.Single(Rp.Audit.Rows);
+        Assert.Equal((OidcAuditCategories.AdminKeyRevocation, OidcAuditOutcomes.Denied, OidcRpReasons.Forbidden, "alpha:alice"),
+            (denied.Category, denied.Outcome, denied.Reason, denied.Actor));
     }
 
     [Fact]

@@ -28,7 +28,7 @@ internal sealed class AdminAuthorizationAudit(IAuthorizationMiddlewareResultHand
             var status = authorizeResult.Challenged ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
             Log.AdminDenied(services.GetRequiredService<ILogger<AdminAuthorizationAudit>>(), AuditText.Clean(context.Request.Path.Value, 256)!, status, AuditText.Clean(actor, 128)!);
             await services.GetRequiredService<AuditWriter>().WriteAsync(context, new OidcAuditRecordDraft(
-                providerId, admin.IsRefresh ? OidcAuditCategories.AdminRefresh : OidcAuditCategories.AdminAccess, OidcAuditOutcomes.Denied)
+                providerId, admin.Category ?? (admin.IsRefresh ? OidcAuditCategories.AdminRefresh : OidcAuditCategories.AdminAccess), OidcAuditOutcomes.Denied)
             {
                 Actor = actor,
                 Reason = authorizeResult.Challenged ? OidcRpReasons.Unauthenticated : OidcRpReasons.Forbidden,

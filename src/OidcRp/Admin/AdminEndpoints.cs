@@ -7,8 +7,9 @@ using OidcRp.Providers;
 namespace OidcRp.Admin;
 
 /// <summary>Marks OidcRp's admin endpoints (for the start-up guard and the denied-call audit).</summary>
-/// <param name="IsRefresh">True for the forced-refresh endpoint.</param>
-internal sealed record OidcAdminEndpointMetadata(bool IsRefresh);
+/// <param name="IsRefresh">True for the state-changing endpoints (refresh, key revocation).</param>
+/// <param name="Category">The audit category of a denied call, when not the refresh's or a read's.</param>
+internal sealed record OidcAdminEndpointMetadata(bool IsRefresh, string? Category = null);
 
 /// <summary>
 /// The admin endpoints' handlers. Bodies carry stable codes only, never an OP's response. Every call writes

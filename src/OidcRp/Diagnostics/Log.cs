@@ -4,7 +4,7 @@ namespace OidcRp.Diagnostics;
 
 /// <summary>
 /// Every log line OidcRp writes. Event ids are stable and grouped by range:
-/// 1000s key refresh, 1100s token validation and callback, 1200s audit, 1300s admin.
+/// 1000s key refresh, 1100s token validation and callback, 1200s audit, 1300s admin, 1500s bearer tokens and key revocation.
 /// No token, code, state, nonce, secret or cookie is ever a parameter here; request-derived strings
 /// (kid, reason) are sanitized by the caller.
 /// </summary>

@@ -59,10 +59,10 @@ public sealed record OidcProviderStatus
     /// <summary>When the last fetch failed.</summary>
     public DateTimeOffset? LastErrorAt { get; init; }
 
-    /// <summary>ID tokens with a kid the cached keys lacked that verified after the kid-miss rule fetched (or found) the new key.</summary>
+    /// <summary>Tokens (ID tokens and bearer tokens) with a kid the cached keys lacked that verified after the kid-miss rule fetched (or found) the new key.</summary>
     public long Recoveries { get; init; }
 
-    /// <summary>ID tokens with an unknown kid the rule could not recover: not published, refused without a fetch, or the fetch failed.</summary>
+    /// <summary>Tokens (either path) with an unknown kid the rule could not recover: not published, refused without a fetch, or the fetch failed.</summary>
     public long KidMissFailures { get; init; }
 
     /// <summary>Successful fetches.</summary>

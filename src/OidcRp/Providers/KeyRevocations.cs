@@ -39,6 +39,10 @@ internal sealed class KeyRevocations(IServiceProvider services, OidcProviderRegi
     /// <summary>Completes when the stored revocations are in memory (at once after the first load).</summary>
     public Task WhenLoadedAsync()
     {
+        if (Volatile.Read(ref _load) is { IsCompletedSuccessfully: true } loaded)
+        {
+            return loaded; // every token after the first: no lock
+        }
         lock (_loadGate)
         {
             if (_load is null || _load.IsFaulted)
