@@ -38,6 +38,15 @@ public sealed class DevOpIssuerOptions
 
     public IReadOnlyList<string> PostLogoutRedirectUris { get; init; } = [];
 
+    /// <summary>
+    /// The API audience (<c>aud</c>) of the JWT access tokens this issuer signs, for the client-credentials grant and
+    /// for logins that ask <see cref="ApiScope"/>. Access tokens are signed, not encrypted, with the keys the login uses.
+    /// </summary>
+    public string ApiAudience { get; init; } = "oidcrp-api";
+
+    /// <summary>The scope that puts <see cref="ApiAudience"/> into an access token.</summary>
+    public string ApiScope { get; init; } = "api";
+
     /// <summary>Where the OP logs; nothing by default.</summary>
     public ILoggerProvider? LoggerProvider { get; init; }
 }
@@ -99,6 +108,7 @@ public sealed class DevOpServer : IAsyncDisposable
             builder.Logging.AddProvider(options.LoggerProvider);
         }
         var services = builder.Services;
+        services.AddSingleton(options);
         var database = $"devop-{options.Name}-{Guid.NewGuid():N}"; // one store per issuer, for its lifetime
         services.AddDbContext<DbContext>(db => db.UseInMemoryDatabase(database).UseOpenIddict());
         services.AddAuthentication(CookieScheme).AddCookie(CookieScheme, cookie =>
@@ -116,7 +126,9 @@ public sealed class DevOpServer : IAsyncDisposable
                     .SetEndSessionEndpointUris("connect/endsession")
                     .SetUserInfoEndpointUris("connect/userinfo");
                 server.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange();
-                server.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.Roles);
+                server.AllowClientCredentialsFlow();
+                server.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.Roles, options.ApiScope);
+                DevOpApi.HandleClientCredentials(server, options);
                 server.AddEphemeralEncryptionKey();
                 server.DisableAccessTokenEncryption();
                 server.AddEventHandler<OpenIddictServerEvents.HandleJsonWebKeySetRequestContext>(handler => handler
@@ -203,6 +215,8 @@ public sealed class DevOpServer : IAsyncDisposable
                 Permissions.Scopes.Profile,
                 Permissions.Scopes.Email,
                 Permissions.Scopes.Roles,
+                Permissions.GrantTypes.ClientCredentials,
+                Permissions.Prefixes.Scope + Options.ApiScope,
             },
             Requirements = { Requirements.Features.ProofKeyForCodeExchange },
         };
@@ -273,6 +287,10 @@ public sealed class DevOpServer : IAsyncDisposable
             .SetClaim(Claims.EmailVerified, true)
             .SetClaims(Claims.Role, [.. user.Roles]);
         identity.SetScopes(request.GetScopes());
+        if (identity.HasScope(context.RequestServices.GetRequiredService<DevOpIssuerOptions>().ApiScope))
+        {
+            identity.SetResources(context.RequestServices.GetRequiredService<DevOpIssuerOptions>().ApiAudience);
+        }
         identity.SetDestinations(claim => claim.Type switch
         {
             Claims.Name or Claims.PreferredUsername when identity.HasScope(Scopes.Profile) => [Destinations.AccessToken, Destinations.IdentityToken],

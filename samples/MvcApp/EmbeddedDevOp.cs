@@ -45,6 +45,8 @@ public sealed class EmbeddedDevOp : IAsyncDisposable
         [$"OidcRp:Providers:{i.Key}:Scopes:1"] = "profile",
         [$"OidcRp:Providers:{i.Key}:Scopes:2"] = "email",
         [$"OidcRp:Providers:{i.Key}:Scopes:3"] = "roles",
+        // The API's scope: the user's access token (saved with Sample:Api:SaveTokens) is then for the API's audience.
+        [$"OidcRp:Providers:{i.Key}:Scopes:4"] = i.Value.Options.ApiScope,
         // The development OP serves plain HTTP on loopback.
         [$"OidcRp:Providers:{i.Key}:RequireHttpsMetadata"] = "false",
     });

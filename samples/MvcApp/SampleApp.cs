@@ -75,19 +75,25 @@ public static class SampleApp
             })
             .AddMultiOidc(builder.Configuration.GetSection("OidcRp"), options =>
             {
-                if (devOp is not null && builder.Environment.IsDevelopment())
+                var development = devOp is not null && builder.Environment.IsDevelopment();
+                // The user's access token kept in the session cookie, for calls to the API (Sample:Api:SaveTokens).
+                var saveTokens = builder.Configuration.GetValue("Sample:Api:SaveTokens", false);
+                options.ConfigureHandler = (_, handler) =>
                 {
-                    // Plain HTTP on loopback in development: the handler's correlation and nonce cookies
-                    // are Secure by default, which a browser may refuse over http.
-                    options.ConfigureHandler = (_, handler) =>
+                    handler.SaveTokens = saveTokens;
+                    if (development)
                     {
+                        // Plain HTTP on loopback in development: the handler's correlation and nonce cookies
+                        // are Secure by default, which a browser may refuse over http.
                         handler.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                         handler.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                         handler.CorrelationCookie.SameSite = SameSiteMode.Lax;
                         handler.NonceCookie.SameSite = SameSiteMode.Lax;
-                    };
-                }
-            });
+                    }
+                };
+            })
+            .AddSampleApiBearer(builder.Configuration);
+        builder.Services.AddHttpClient();
         AddAuditStore(builder);
         AddProviderStore(builder);
         builder.Services.Configure<SampleAdminOptions>(builder.Configuration.GetSection("Sample:Admin"));
@@ -95,6 +101,9 @@ public static class SampleApp
             context.Resource is HttpContext http
                 ? http.RequestServices.GetRequiredService<IOptions<SampleAdminOptions>>().Value.Allows(context.User)
                 : false));
+        builder.Services.AddAuthorizationBuilder().AddPolicy(SampleApi.Policy, policy => policy
+            .AddAuthenticationSchemes(SampleApi.Scheme)
+            .RequireAuthenticatedUser());
 
         var app = builder.Build();
         if (devOp is not null)
@@ -111,6 +120,7 @@ public static class SampleApp
         app.UseAuthorization();
         app.MapOidcRp();
         app.MapOidcAdmin().RequireAuthorization(AdminPolicy);
+        SampleApi.Map(app);
         app.MapControllerRoute("default", "{controller=Home}/{action=Index}/{id?}");
         return app;
     }
@@ -128,6 +138,10 @@ public static class SampleApp
             }
             output.WriteLine("  test users: " + string.Join(", ", Samples.DevOp.DevOpUsers.All.Select(u => $"{u.Username} / {u.Password}"))
                 + " (admin opens the admin page)");
+            var alpha = devOp.Issuers["alpha"];
+            output.WriteLine($"  the API with a client-credentials token from alpha:");
+            output.WriteLine($"    TOKEN=$(curl -s -u {alpha.Options.ClientId}:{alpha.Options.ClientSecret} -d grant_type=client_credentials -d scope={alpha.Options.ApiScope} {alpha.Issuer}connect/token | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')");
+            output.WriteLine($"    curl -i -H \"Authorization: Bearer $TOKEN\" {addresses.FirstOrDefault()}{SampleApi.Path}");
         }
     }
 

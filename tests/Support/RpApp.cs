@@ -37,7 +37,8 @@ public sealed partial class RpApp : IAsyncDisposable
 
     public static async Task<RpApp> StartAsync(IEnumerable<RpProvider> providers, Action<OidcRpOptions>? configure = null,
         bool protectAdmin = true, Action<IServiceCollection>? services = null, int port = 0,
-        Action<Microsoft.AspNetCore.Authentication.AuthenticationBuilder>? authentication = null, Action<OidcRpBearerOptions>? bearer = null)
+        Action<Microsoft.AspNetCore.Authentication.AuthenticationBuilder>? authentication = null, Action<OidcRpBearerOptions>? bearer = null,
+        Action<WebApplication>? map = null)
     {
         var rp = new RpApp();
         var builder = WebApplication.CreateSlimBuilder();
@@ -105,6 +106,7 @@ public sealed partial class RpApp : IAsyncDisposable
             context.RequestServices.GetService<Microsoft.AspNetCore.Antiforgery.IAntiforgery>()?.GetAndStoreTokens(context) is { } tokens
                 ? Results.Ok(new { field = tokens.FormFieldName, token = tokens.RequestToken })
                 : Results.NotFound());
+        map?.Invoke(app); // a test's own endpoints (an API behind the bearer scheme)
         await app.StartAsync();
         rp._app = app;
         rp.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single().TrimEnd('/');

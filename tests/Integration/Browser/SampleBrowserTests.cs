@@ -25,7 +25,10 @@ public sealed class SampleBrowserTests(ITestOutputHelper output) : IAsyncLifetim
     public async Task InitializeAsync()
     {
         _app = await SampleApp.BuildAsync(["--environment", "Development", "--urls", "http://127.0.0.1:0",
-                "--ConnectionStrings:OidcRpAudit", $"Data Source={_database}", "--ConnectionStrings:OidcRpProviders", $"Data Source={_providers}"],
+                "--ConnectionStrings:OidcRpAudit", $"Data Source={_database}", "--ConnectionStrings:OidcRpProviders", $"Data Source={_providers}",
+                // The in-process OP's first answers (JIT, EF in-memory) can take seconds on a loaded 2-core machine:
+                // seen as jwks_unreachable on the first sign-in while the whole suite ran beside other builds.
+                "--OidcRp:Keys:FetchTimeout", "00:01:00"],
             builder => builder.Logging.ClearProviders());
         await _app.StartAsync();
         _base = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single().TrimEnd('/');

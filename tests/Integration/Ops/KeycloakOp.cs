@@ -28,6 +28,9 @@ public sealed class KeycloakOp : IOpFixture
 
     public string Name => "keycloak";
 
+    /// <summary>Keycloak types its access tokens <c>JWT</c>, not RFC 9068's <c>at+jwt</c>.</summary>
+    public string AccessTokenType => "JWT";
+
     public string? SkipReason { get; } = DetectDocker();
 
     internal static string? DetectDocker()
@@ -121,7 +124,24 @@ public sealed class KeycloakOp : IOpFixture
                     clientAuthenticatorType = "client-secret",
                     standardFlowEnabled = true,
                     directAccessGrantsEnabled = false,
+                    serviceAccountsEnabled = true, // the client-credentials grant, for the API scenarios
                     redirectUris = client.RedirectUris,
+                    // Keycloak's access tokens are JWTs (typ "JWT") signed with the realm's key; the API audience joins them.
+                    protocolMappers = new[]
+                    {
+                        new
+                        {
+                            name = "oidcrp-api audience",
+                            protocol = "openid-connect",
+                            protocolMapper = "oidc-audience-mapper",
+                            config = new Dictionary<string, string>
+                            {
+                                ["included.custom.audience"] = AccessTokens.Audience,
+                                ["access.token.claim"] = "true",
+                                ["id.token.claim"] = "false",
+                            },
+                        },
+                    },
                     attributes = new Dictionary<string, string>
                     {
                         ["pkce.code.challenge.method"] = "S256",
@@ -299,6 +319,9 @@ public sealed class KeycloakOp : IOpFixture
                 .First(k => k.GetProperty("providerId").GetString() == componentId && k.GetProperty("use").GetString() == "SIG")
                 .GetProperty("kid").GetString()!;
         }
+
+        public Task<string> ClientCredentialsTokenAsync() =>
+            AccessTokens.ClientCredentialsAsync($"{authority}/protocol/openid-connect/token", clientId, clientSecret);
 
         public ValueTask DisposeAsync()
         {

@@ -106,6 +106,11 @@ internal static class LemonLdapFiles
             [options, "oidcRPMetaDataOptionsBypassConsent", "1"],
             [options, "oidcRPMetaDataOptionsLogoutBypassConfirm", "1"],
             [options, "oidcRPMetaDataOptionsUserIDAttr", "rpUser"],
+            // API access tokens: the client-credentials grant, JWT access tokens (signed with the OIDC key) for the API too.
+            [options, "oidcRPMetaDataOptionsAllowClientCredentialsGrant", "1"],
+            [options, "oidcRPMetaDataOptionsAccessTokenJWT", "1"],
+            [options, "oidcRPMetaDataOptionsAccessTokenSignAlg", "RS256"],
+            [options, "oidcRPMetaDataOptionsAdditionalAudiences", AccessTokens.Audience],
             // Scopes openid profile email: LemonLDAP releases the claims of the scopes asked for these.
             [claims, "email", "mail"],
             [claims, "name", "cn"],

@@ -32,6 +32,9 @@ public sealed partial class LemonLdapOp : IOpFixture
 
     public string Name => "lemonldap-ng";
 
+    /// <summary>LemonLDAP::NG types its access tokens <c>JWT</c>, not RFC 9068's <c>at+jwt</c>.</summary>
+    public string AccessTokenType => "JWT";
+
     public string? SkipReason => null;
 
     public string? CannotRotate(RotationMode mode) => mode switch
@@ -300,6 +303,10 @@ public sealed partial class LemonLdapOp : IOpFixture
             var proxy = instance.Proxy!;
             return Task.FromResult(new OpCounts(proxy.Count("/", "discovery"), proxy.Count("/", "jwks"), proxy.Count("/", "token")));
         }
+
+        /// <summary>The client may use the grant and gets JWT access tokens with the API as an additional audience (see LemonLdapFiles).</summary>
+        public Task<string> ClientCredentialsTokenAsync() =>
+            AccessTokens.ClientCredentialsAsync($"{authority}oauth2/token", clientId, clientSecret, ("scope", "openid"));
 
         public ValueTask DisposeAsync() => instance.DisposeAsync();
     }

@@ -144,6 +144,10 @@ public sealed class OidcProviderOp : IOpFixture
             return new OpCounts(counts.GetProperty("discovery").GetInt32(), counts.GetProperty("jwks").GetInt32(), counts.GetProperty("token").GetInt32());
         }
 
+        /// <summary>With the RFC 8707 resource indicator the token is a JWT for the API (see server.mjs).</summary>
+        public Task<string> ClientCredentialsTokenAsync() => AccessTokens.ClientCredentialsAsync(
+            $"{authority}/token", clientId, clientSecret, ("resource", "https://api.oidcrp.test/"), ("scope", "api:read"));
+
         public async ValueTask DisposeAsync()
         {
             _control.Dispose();

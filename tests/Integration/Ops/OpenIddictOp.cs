@@ -62,6 +62,9 @@ public sealed class OpenIddictOp : IOpFixture
             return true;
         }
 
+        public Task<string> ClientCredentialsTokenAsync() => AccessTokens.ClientCredentialsAsync(
+            $"{server.Issuer}connect/token", server.Options.ClientId, server.Options.ClientSecret, ("scope", server.Options.ApiScope));
+
         public ValueTask DisposeAsync() => server.DisposeAsync();
     }
 }

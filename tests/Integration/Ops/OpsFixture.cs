@@ -28,6 +28,17 @@ public sealed class OpsFixture : IAsyncLifetime
         return op;
     }
 
+    /// <summary>The OP for a bearer scenario: as <see cref="Get"/>, and skipped with the OP's stated reason when it issues no JWT access tokens.</summary>
+    public IOpFixture GetIssuingAccessTokens(string name, params RotationMode[] rotations)
+    {
+        var op = Get(name, rotations);
+        Skip.If(op.CannotIssueAccessTokens is not null, $"{CannotIssueAccessTokensPrefix}: {op.CannotIssueAccessTokens}");
+        return op;
+    }
+
+    /// <summary>The start of the skip reason of an OP that issues no JWT access tokens.</summary>
+    public const string CannotIssueAccessTokensPrefix = "OP issues no JWT access tokens";
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()

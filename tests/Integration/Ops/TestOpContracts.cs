@@ -47,6 +47,16 @@ public interface IOpIssuer : IAsyncDisposable
 
     /// <summary>Changes the client's secret at the OP; false when this OP cannot (the scenario then skips).</summary>
     Task<bool> TryChangeClientSecretAsync(string secret) => Task.FromResult(false);
+
+    /// <summary>The audience (<c>aud</c>) the OP's JWT access tokens for the test API carry.</summary>
+    string ApiAudience => AccessTokens.Audience;
+
+    /// <summary>
+    /// A JWT access token for <see cref="ApiAudience"/> from the client-credentials grant (RFC 6749 §4.4) at the OP's
+    /// token endpoint (counted as a token request), signed with the keys of the JWKS the login uses, so a rotation
+    /// reaches both paths. Throws when the OP refuses.
+    /// </summary>
+    Task<string> ClientCredentialsTokenAsync();
 }
 
 /// <summary>A kind of identity provider the scenarios run against.</summary>
@@ -65,6 +75,12 @@ public interface IOpFixture : IAsyncDisposable
     /// cannot express skips with this reason (named, and counted by .ci/run), never silently.
     /// </summary>
     string? CannotRotate(RotationMode mode) => null;
+
+    /// <summary>Why this OP cannot issue JWT access tokens for the test API, or null when it can (bearer scenarios skip with it).</summary>
+    string? CannotIssueAccessTokens => null;
+
+    /// <summary>The JOSE <c>typ</c> of this OP's access tokens: RFC 9068's <c>at+jwt</c>, or <c>JWT</c> (Keycloak, LemonLDAP::NG).</summary>
+    string AccessTokenType => "at+jwt";
 
     /// <summary>Whether <see cref="IOpIssuer.RotateAsync"/> can produce <paramref name="mode"/> at this OP.</summary>
     bool CanRotate(RotationMode mode) => CannotRotate(mode) is null;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.DependencyInjection;
 using OidcRp.Audit;
 using OidcRp.Tests.Integration.Ops;
 using OidcRp.Tests.Support;
@@ -24,7 +25,11 @@ public sealed class Scenario : IAsyncDisposable
 
     public IReadOnlyList<OidcAuditRecord> Rows => Rp.Audit.Rows;
 
-    public static async Task<Scenario> StartAsync(IOpFixture op, params string[] providerIds)
+    public static Task<Scenario> StartAsync(IOpFixture op, params string[] providerIds) => StartAsync(op, null, null, providerIds);
+
+    /// <summary>As above, with the RP's own services and endpoints (see <see cref="BearerApi"/>); the issuers are started first.</summary>
+    public static async Task<Scenario> StartAsync(IOpFixture op, Action<IServiceCollection, IReadOnlyDictionary<string, IOpIssuer>>? services,
+        Action<Microsoft.AspNetCore.Builder.WebApplication>? map, params string[] providerIds)
     {
         var port = RpApp.FreePort();
         var issuers = new Dictionary<string, IOpIssuer>();
@@ -34,7 +39,8 @@ public sealed class Scenario : IAsyncDisposable
                 [$"http://127.0.0.1:{port}/auth/oidc/{id}/callback"],
                 [$"http://127.0.0.1:{port}/auth/oidc/{id}/signout-callback"]));
         }
-        var rp = await RpApp.StartAsync(issuers.Select(i => new RpProvider(i.Key, i.Value.Authority, i.Value.ClientId, i.Value.ClientSecret)), port: port);
+        var rp = await RpApp.StartAsync(issuers.Select(i => new RpProvider(i.Key, i.Value.Authority, i.Value.ClientId, i.Value.ClientSecret)), port: port,
+            services: services is null ? null : collection => services(collection, issuers), map: map);
         return new Scenario(op, rp, issuers);
     }
 

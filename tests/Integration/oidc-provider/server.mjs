@@ -8,6 +8,10 @@
 //   GET  /__test/counts                                             -> { discovery, jwks, token, authorization }
 //   GET  /__test/state                                              -> { signing, published }
 //
+// API access tokens: the client may use the client-credentials grant, and with a resource indicator
+// (RFC 8707, resource=API_RESOURCE) the access token is a JWT (RFC 9068, typ at+jwt) for audience
+// API_AUDIENCE, signed RS256 with the same keys (and JWKS) as the ID tokens.
+//
 // oidc-provider has no API to change keys at runtime, so a rotation rebuilds the Provider with the
 // new key order; every build shares one in-memory store and the cookie keys are fixed, so
 // sessions, grants and codes in flight survive. The JWKS is served by this wrapper from its own
@@ -18,7 +22,7 @@
 import http from 'node:http';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 // The package's own in-memory adapter (the version is pinned by the lock file). Each Provider built
 // with the default adapter gets a fresh store, so one store is created here and shared by every
 // rebuild: sessions, interactions, grants and codes in flight survive a rotation.
@@ -39,6 +43,9 @@ const users = {
   bob: { password: 'bob-password', name: 'Bob Tester', email: 'bob@example.test' },
   admin: { password: 'admin-password', name: 'Admin Tester', email: 'admin@example.test' },
 };
+
+const API_RESOURCE = 'https://api.oidcrp.test/';
+const API_AUDIENCE = 'oidcrp-api';
 
 const counts = { discovery: 0, jwks: 0, token: 0, authorization: 0 };
 let jwksDown = false;
@@ -74,7 +81,7 @@ function build() {
       client_secret: args['client-secret'],
       redirect_uris: args['redirect-uri'],
       post_logout_redirect_uris: args['post-logout-redirect-uri'],
-      grant_types: ['authorization_code'],
+      grant_types: ['authorization_code', 'client_credentials'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
     }],
@@ -84,6 +91,17 @@ function build() {
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        // Logins without a resource keep their opaque access token; only API_RESOURCE is known.
+        defaultResource: () => undefined,
+        useGrantedResource: () => false,
+        async getResourceServerInfo(ctx, resourceIndicator) {
+          if (resourceIndicator !== API_RESOURCE) throw new errors.InvalidTarget();
+          return { scope: 'api:read api:write', audience: API_AUDIENCE, accessTokenTTL: 600, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
+        },
+      },
       rpInitiatedLogout: {
         enabled: true,
         // The confirmation page, with the "yes, sign me out" choice made (a browser clicking it).
