@@ -36,6 +36,16 @@ internal sealed class RedisFarmState : IOidcFarmState, IDisposable
         return 1
         """;
 
+    // KEYS[1] the version counter; ARGV the caller's highest version seen (a Redis restarted empty must not go back).
+    private const string NextVersionScript = """
+        local v = redis.call('INCR', KEYS[1])
+        if v <= tonumber(ARGV[1]) then
+          v = tonumber(ARGV[1]) + 1
+          redis.call('SET', KEYS[1], v)
+        end
+        return v
+        """;
+
     private readonly ConnectionMultiplexer _redis;
     private readonly string _prefix;
     private readonly RedisChannel _channel;
@@ -47,8 +57,11 @@ internal sealed class RedisFarmState : IOidcFarmState, IDisposable
         // Never block a login on a dead server: fail fast and let OidcRp fall back; reconnect in the background.
         configuration.AbortOnConnectFail = false;
         configuration.ConnectTimeout = (int)settings.ConnectTimeout.TotalMilliseconds;
-        configuration.AsyncTimeout = (int)settings.OperationTimeout.TotalMilliseconds;
-        configuration.SyncTimeout = (int)settings.OperationTimeout.TotalMilliseconds;
+        // OidcRp bounds each call on the request path by OperationTimeout itself; the client's own timeout is for the
+        // rest (the subscription at start-up), which may wait longer without holding a login.
+        var clientTimeout = (int)Math.Max(settings.OperationTimeout.TotalMilliseconds * 4, 5_000);
+        configuration.AsyncTimeout = clientTimeout;
+        configuration.SyncTimeout = clientTimeout;
         configuration.ClientName ??= "oidcrp";
         _redis = ConnectionMultiplexer.Connect(configuration);
         _prefix = settings.KeyPrefix;
@@ -84,8 +97,8 @@ internal sealed class RedisFarmState : IOidcFarmState, IDisposable
     public Task RememberMissingKidAsync(string kidKey, TimeSpan window, CancellationToken cancellationToken) =>
         Db.StringSetAsync(Key("miss", kidKey), "1", window);
 
-    public async Task<long?> NextSnapshotVersionAsync(string providerId, CancellationToken cancellationToken) =>
-        await Db.StringIncrementAsync(Key("snapver", providerId));
+    public async Task<long?> NextSnapshotVersionAsync(string providerId, long atLeast, CancellationToken cancellationToken) =>
+        (long)await Db.ScriptEvaluateAsync(NextVersionScript, [Key("snapver", providerId)], [atLeast]);
 
     public async Task<bool> WriteSnapshotAsync(string providerId, long version, string payload, TimeSpan timeToLive, CancellationToken cancellationToken) =>
         (int)await Db.ScriptEvaluateAsync(WriteSnapshotScript, [Key("snapshot", providerId)],
@@ -114,8 +127,10 @@ internal sealed class RedisFarmState : IOidcFarmState, IDisposable
                 onReconnected();
             }
         };
-        subscriber.Subscribe(_channel, handler);
         _redis.ConnectionRestored += restored;
+        // Not awaited: start-up never waits on Redis. The client keeps the subscription and renews it after a reconnect.
+        _ = subscriber.SubscribeAsync(_channel, handler).ContinueWith(t => _ = t.Exception, CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return new Subscription(() =>
         {
             _redis.ConnectionRestored -= restored;

@@ -113,7 +113,7 @@ internal sealed class FarmSync
         var mark = MarkOf(entry);
         var published = await GuardedAsync(nameof(PublishSnapshotAsync), false, async ct =>
         {
-            if (await _state.NextSnapshotVersionAsync(entry.Id, ct) is not { } version)
+            if (await _state.NextSnapshotVersionAsync(entry.Id, mark.Version, ct) is not { } version)
             {
                 return false;
             }

@@ -57,10 +57,14 @@ public interface IOidcFarmState
     /// <param name="cancellationToken">Stops the call.</param>
     Task RememberMissingKidAsync(string kidKey, TimeSpan window, CancellationToken cancellationToken);
 
-    /// <summary>The next snapshot version of a provider (a counter, Redis <c>INCR</c>), or null when the store cannot answer.</summary>
+    /// <summary>
+    /// The next snapshot version of a provider (a counter, Redis <c>INCR</c>), above <paramref name="atLeast"/> (so versions
+    /// keep rising after the store lost its data), or null when the store cannot answer.
+    /// </summary>
     /// <param name="providerId">The provider id.</param>
+    /// <param name="atLeast">The highest version this instance has seen; the answer is greater.</param>
     /// <param name="cancellationToken">Stops the call.</param>
-    Task<long?> NextSnapshotVersionAsync(string providerId, CancellationToken cancellationToken);
+    Task<long?> NextSnapshotVersionAsync(string providerId, long atLeast, CancellationToken cancellationToken);
 
     /// <summary>Stores <paramref name="payload"/> as the provider's snapshot unless one of a higher version is stored.</summary>
     /// <param name="providerId">The provider id.</param>

@@ -17,7 +17,7 @@ internal sealed class LocalFarmState : IOidcFarmState
 
     public Task RememberMissingKidAsync(string kidKey, TimeSpan window, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task<long?> NextSnapshotVersionAsync(string providerId, CancellationToken cancellationToken) => Task.FromResult<long?>(null);
+    public Task<long?> NextSnapshotVersionAsync(string providerId, long atLeast, CancellationToken cancellationToken) => Task.FromResult<long?>(null);
 
     public Task<bool> WriteSnapshotAsync(string providerId, long version, string payload, TimeSpan timeToLive, CancellationToken cancellationToken) =>
         Task.FromResult(false);

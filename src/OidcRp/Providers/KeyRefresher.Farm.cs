@@ -48,11 +48,13 @@ internal sealed partial class KeyRefresher
             return;
         }
         var mark = Farm.MarkOf(entry);
-        if (mark.Unpublished && snapshot.Documents is { } documents)
+        var shared = mark.Unpublished ? null : await Farm.ReadSnapshotAsync(entry);
+        if (shared is null && snapshot.Documents is { } documents)
         {
+            // Fetched while the store was away, or the store came back empty (restarted without persistence).
             await Farm.PublishSnapshotAsync(entry, documents.Discovery, documents.Jwks, snapshot.KeysFetchedAt, SharedTimeToLive);
         }
-        else if (await Farm.ReadSnapshotAsync(entry) is { } shared && shared.Version > mark.Version)
+        else if (shared is not null && shared.Version > mark.Version)
         {
             TryAdopt(entry, shared, sequence: null, requireKid: null);
         }
