@@ -74,7 +74,7 @@ public static class SampleApp
             })
             .AddMultiOidc(builder.Configuration.GetSection("OidcRp"), options =>
             {
-                if (devOp is not null && builder.Environment.IsDevelopment())
+                if ((devOp is not null || builder.Configuration["Sample:Farm:Redis"] is not null) && builder.Environment.IsDevelopment())
                 {
                     // Plain HTTP on loopback in development: the handler's correlation and nonce cookies
                     // are Secure by default, which a browser may refuse over http.
@@ -88,6 +88,7 @@ public static class SampleApp
                 }
             });
         AddAuditStore(builder);
+        SampleFarm.Add(builder); // Sample:Farm:Redis set: a farm instance (samples/farm.sh)
         builder.Services.Configure<SampleAdminOptions>(builder.Configuration.GetSection("Sample:Admin"));
         builder.Services.AddAuthorizationBuilder().AddPolicy(AdminPolicy, policy => policy.RequireAssertion(context =>
             context.Resource is HttpContext http
@@ -99,6 +100,7 @@ public static class SampleApp
         {
             app.Lifetime.ApplicationStopped.Register(() => devOp.DisposeAsync().AsTask().GetAwaiter().GetResult());
         }
+        SampleFarm.Use(app);
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/home/error");
