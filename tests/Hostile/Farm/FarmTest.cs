@@ -33,6 +33,19 @@ public abstract class FarmTest : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Redis = await RedisServer.StartAsync();
+        try
+        {
+            await StartFarmAsync();
+        }
+        catch
+        {
+            await DisposeAsync(); // xunit does not dispose a fixture whose start failed: no server left behind
+            throw;
+        }
+    }
+
+    private async Task StartFarmAsync()
+    {
         Op = await TestOp.StartAsync();
         _keys = Path.Combine(Path.GetTempPath(), $"oidcrp-farm-dp-{Guid.NewGuid():N}");
         Directory.CreateDirectory(_keys);
@@ -68,7 +81,10 @@ public abstract class FarmTest : IAsyncLifetime
         {
             await rp.DisposeAsync();
         }
-        await Op.DisposeAsync();
+        if (Op is not null)
+        {
+            await Op.DisposeAsync();
+        }
         await Redis.DisposeAsync();
         try
         {
