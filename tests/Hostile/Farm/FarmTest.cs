@@ -53,7 +53,9 @@ public abstract class FarmTest : IAsyncLifetime
         for (var i = 1; i <= 3; i++)
         {
             var name = "rp" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var rp = await RpApp.StartAsync([Op.As("alpha")], Configure, bearer: o => o.Audiences.Add("api"), services: s =>
+            var index = i - 1;
+            var rp = await RpApp.StartAsync([Op.As("alpha")], Configure, bearer: o => o.Audiences.Add("api"),
+                authentication: b => ConfigureAuthentication(index, b), services: s =>
             {
                 s.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(_keys)).SetApplicationName("oidcrp-farm-test");
                 s.AddOidcRpRedis(o =>
@@ -72,6 +74,11 @@ public abstract class FarmTest : IAsyncLifetime
     }
 
     protected virtual void Configure(OidcRpOptions options)
+    {
+    }
+
+    /// <summary>Per instance (0, 1, 2): more authentication set-up, such as a provider store.</summary>
+    protected virtual void ConfigureAuthentication(int instance, Microsoft.AspNetCore.Authentication.AuthenticationBuilder builder)
     {
     }
 
