@@ -180,4 +180,28 @@ public sealed class FarmTests(ITestOutputHelper output) : FarmTest
         Assert.True(await EventuallyAsync(() => Rps.All(rp => rp.Services.GetRequiredService<IOidcKeyRevocations>().GetRevoked("alpha").Count == 0), OneSecond));
         Assert.Equal(HttpStatusCode.OK, await BearerAsync(Rps[2], token));
     }
+    [Fact]
+    public async Task An_older_shared_snapshot_put_back_into_Redis_never_replaces_newer_keys()
+    {
+        foreach (var rp in Rps)
+        {
+            Assert.Equal(HttpStatusCode.OK, await BearerAsync(rp, Op.CreateAccessToken()));
+        }
+        await using var redis = await ConnectAsync();
+        var db = redis.GetDatabase();
+        var key = Prefix + "snapshot:alpha";
+        var old = await db.HashGetAllAsync(key); // genuine, MAC-valid, version 1: only op-key-1
+
+        Op.Rotate("op-key-2", TestOpRotation.DropOld);
+        Assert.Equal(OidcRefreshStatus.Refreshed,
+            (await Rps[0].Services.GetRequiredService<IOidcProviders>().RefreshAsync("alpha", "admin", CancellationToken.None)).Status);
+        Assert.True(await EventuallyAsync(() => Rps.All(rp => Kids(rp).Contains("op-key-2")), OneSecond));
+
+        // Someone with write access puts the old entry back (a replay) and the instances look again (a kid miss reads it).
+        await db.HashSetAsync(key, old);
+        Assert.Equal(HttpStatusCode.Unauthorized, await BearerAsync(Rps[1], Op.CreateAccessToken(kid: "op-key-1")));
+
+        Assert.All(Rps, rp => Assert.Equal(["op-key-2"], Kids(rp)));
+        Assert.Equal(HttpStatusCode.OK, await BearerAsync(Rps[2], Op.CreateAccessToken()));
+    }
 }
