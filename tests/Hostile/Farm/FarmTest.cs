@@ -58,6 +58,10 @@ public abstract class FarmTest : IAsyncLifetime
                 authentication: b => ConfigureAuthentication(index, b), services: s =>
             {
                 s.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(_keys)).SetApplicationName("oidcrp-farm-test");
+                if (!Shared)
+                {
+                    return;
+                }
                 s.AddOidcRpRedis(o =>
                 {
                     o.Configuration = Redis.Configuration;
@@ -72,6 +76,9 @@ public abstract class FarmTest : IAsyncLifetime
         }
         Rps = [.. rps];
     }
+
+    /// <summary>False for the control: the same three instances without <c>AddOidcRpRedis</c>.</summary>
+    protected virtual bool Shared => true;
 
     protected virtual void Configure(OidcRpOptions options)
     {
