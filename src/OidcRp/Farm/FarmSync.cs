@@ -152,6 +152,8 @@ internal sealed class FarmSync
         }
         try
         {
+            // A wall-clock bound on a network call (like the Redis client's own timeouts), not protocol time: it must hold
+            // even when the app runs on a virtual clock.
             using var timeout = new CancellationTokenSource(_timeout);
             var result = await call(timeout.Token).WaitAsync(_timeout, _time, timeout.Token).ConfigureAwait(false);
             Interlocked.Exchange(ref _degraded, 0);
