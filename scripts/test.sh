@@ -9,12 +9,14 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # Debian packages the tests need, installed when missing (needs root or sudo):
 # - chromium and chromium-driver: the browser test (a test tool's own browser download fails offline);
 # - postgresql: the audit store tests start their own server from its binaries;
+# - redis-server: the farm tests start their own server (temp directory, free port, no persistence);
 # - lemonldap-ng, lemonldap-ng-fastcgi-server and nginx: the integration suite's LemonLDAP::NG OP, started
 #   by its fixture from a private configuration in a temp directory (no systemd, nothing in /etc used).
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+[ -x /usr/bin/redis-server ] || missing+=(redis-server)
 [ -x /usr/share/lemonldap-ng/bin/rotateOidcKeys ] || missing+=(lemonldap-ng)
 [ -x /usr/sbin/llng-fastcgi-server ] || missing+=(lemonldap-ng-fastcgi-server)
 [ -x /usr/sbin/nginx ] || missing+=(nginx)

@@ -25,14 +25,19 @@ public sealed class EmbeddedDevOp : IAsyncDisposable
                 Name = name,
                 Port = port,
                 ClientId = $"mvcapp-{name}",
-                // A fresh secret per run: the OP and the app share a process and nothing else.
-                ClientSecret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)),
-                RedirectUris = [new Uri(appBase, $"/auth/oidc/{name}/callback").AbsoluteUri],
-                PostLogoutRedirectUris = [new Uri(appBase, $"/auth/oidc/{name}/signout-callback").AbsoluteUri],
+                // A fresh secret per run: the OP and the app share a process and nothing else (the farm script sets
+                // Sample:DevOp:ClientSecret so its second instance can use this OP too).
+                ClientSecret = settings["ClientSecret"] ?? Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)),
+                RedirectUris = [.. AppBases(appBase, settings).Select(b => new Uri(b, $"/auth/oidc/{name}/callback").AbsoluteUri)],
+                PostLogoutRedirectUris = [.. AppBases(appBase, settings).Select(b => new Uri(b, $"/auth/oidc/{name}/signout-callback").AbsoluteUri)],
             });
         }
         return new EmbeddedDevOp(issuers);
     }
+
+    // The app itself, and the other instances of a farm (Sample:DevOp:OtherAppBases, samples/farm.sh).
+    private static IEnumerable<Uri> AppBases(Uri appBase, IConfiguration settings) =>
+        settings.GetSection("OtherAppBases").GetChildren().Select(c => c.Value).OfType<string>().Select(v => new Uri(v)).Prepend(appBase);
 
     /// <summary>The providers as configuration, the same keys an appsettings.json would hold.</summary>
     public IEnumerable<KeyValuePair<string, string?>> ProviderSettings() => Issuers.SelectMany(i => new Dictionary<string, string?>

@@ -75,7 +75,7 @@ public static class SampleApp
             })
             .AddMultiOidc(builder.Configuration.GetSection("OidcRp"), options =>
             {
-                var development = devOp is not null && builder.Environment.IsDevelopment();
+                var development = (devOp is not null || builder.Configuration["Sample:Farm:Redis"] is not null) && builder.Environment.IsDevelopment();
                 // The user's access token kept in the session cookie, for calls to the API (Sample:Api:SaveTokens).
                 var saveTokens = builder.Configuration.GetValue("Sample:Api:SaveTokens", false);
                 options.ConfigureHandler = (_, handler) =>
@@ -96,6 +96,7 @@ public static class SampleApp
         builder.Services.AddHttpClient();
         AddAuditStore(builder);
         AddProviderStore(builder);
+        SampleFarm.Add(builder); // Sample:Farm:Redis set: a farm instance (samples/farm.sh)
         builder.Services.Configure<SampleAdminOptions>(builder.Configuration.GetSection("Sample:Admin"));
         builder.Services.AddAuthorizationBuilder().AddPolicy(AdminPolicy, policy => policy.RequireAssertion(context =>
             context.Resource is HttpContext http
@@ -110,6 +111,7 @@ public static class SampleApp
         {
             app.Lifetime.ApplicationStopped.Register(() => devOp.DisposeAsync().AsTask().GetAwaiter().GetResult());
         }
+        SampleFarm.Use(app);
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/home/error");

@@ -90,6 +90,7 @@ public static class OidcRpServiceCollectionExtensions
         services.TryAddSingleton<AuditWriter>();
         services.TryAddSingleton<CallbackAuditor>();
         services.TryAddSingleton<CallbackReplayGuard>();
+        OidcRp.Farm.OidcFarmServiceCollectionExtensions.AddLocalFarmState(services); // a farm replaces it (AddOidcRpFarmState)
         services.TryAddSingleton<IOidcProviders, OidcProviders>();
         services.TryAddSingleton<KeyUsage>();
         services.TryAddSingleton<KeyRevocations>();

@@ -14,10 +14,11 @@ namespace OidcRp.Callback;
 /// (one lifetime for all), so expiry and eviction are O(1) at the head of a queue: no scan on the request
 /// path. At the bound the oldest flow is forgotten early (counted in <see cref="Evictions"/>): a replay of that
 /// flow would reach the token endpoint, where the OP's single-use codes refuse it. Refusing new flows instead
-/// would let anyone who can start logins lock every user out. In memory, so per instance.
+/// would let anyone who can start logins lock every user out. In memory, so per instance; in a farm,
+/// <see cref="TryConsumeAsync"/> also asks the shared store (CallbackReplayGuard.Farm.cs).
 /// </para>
 /// </summary>
-internal sealed class CallbackReplayGuard(TimeProvider time)
+internal sealed partial class CallbackReplayGuard(TimeProvider time)
 {
     /// <summary>The stock correlation cookie's default lifetime: a callback older than this fails its correlation check anyway.</summary>
     internal static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(15);

@@ -51,7 +51,7 @@ internal sealed class OidcRpEvents(ProviderEntry entry, CallbackAuditor auditor,
         // of this flow got here first (a replay, a double submit racing this one, or the same state with another
         // code). Keyed by the state captured in MessageReceived: the handler has cleared it from the message by now.
         var feature = context.HttpContext.Features.Get<OidcCallbackFeature>();
-        if (feature?.StateHash is not { } stateHash || !replayGuard.TryConsume(entry.Id, stateHash))
+        if (feature?.StateHash is not { } stateHash || !await replayGuard.TryConsumeAsync(entry.Id, stateHash))
         {
             feature?.RejectReason = OidcRpReasons.StateReplayed;
             context.Fail("This login flow was already used.");

@@ -13,7 +13,7 @@ namespace OidcRp.Providers;
 /// good snapshot is kept whenever a fetch fails ("stale metadata is better than no metadata").
 /// The shared fetch runs on the refresher's own timeout and shutdown token, never a caller's.
 /// </summary>
-internal sealed class KeyRefresher : IDisposable
+internal sealed partial class KeyRefresher : IDisposable
 {
     private readonly MetadataFetcher _fetcher;
     private readonly TimeProvider _time;
@@ -22,9 +22,10 @@ internal sealed class KeyRefresher : IDisposable
     private readonly CancellationTokenSource _shutdown = new();
 
     public KeyRefresher(MetadataFetcher fetcher, IOptions<OidcRpOptions> options, TimeProvider time,
-        ILogger<KeyRefresher> logger, OidcRpMetrics metrics)
+        ILogger<KeyRefresher> logger, OidcRpMetrics metrics, Farm.FarmSync? farm = null)
     {
         _fetcher = fetcher;
+        Farm = farm ?? OidcRp.Farm.FarmSync.Local;
         Policy = new RefreshPolicy(options.Value.Keys);
         _time = time;
         _logger = logger;
@@ -164,11 +165,19 @@ internal sealed class KeyRefresher : IDisposable
         {
             using var timeout = new CancellationTokenSource(Options.FetchTimeout, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _shutdown.Token);
+            if (await SharedFirstAsync(entry, trigger, sequence) is { } adopted)
+            {
+                return adopted; // a farm: another instance's fresh fetch serves this one (KeyRefresher.Farm.cs)
+            }
             (ProviderSnapshot? snapshot, string? error) = await FetchAsync(entry, includeDiscovery, sequence, linked.Token, timeout.Token);
             var duration = _time.GetElapsedTime(started);
-            return snapshot is null
-                ? Failed(entry, triggerName, error!, duration, activity)
-                : Succeeded(entry, triggerName, snapshot, duration);
+            if (snapshot is null)
+            {
+                return Failed(entry, triggerName, error!, duration, activity);
+            }
+            var succeeded = Succeeded(entry, triggerName, snapshot, duration);
+            await ShareAsync(entry, snapshot);
+            return succeeded;
         }
         finally
         {
@@ -189,6 +198,7 @@ internal sealed class KeyRefresher : IDisposable
         var previous = entry.Snapshot;
         // Which document was being fetched when it failed: every reason names it (discovery_*, jwks_*).
         var hop = OidcRpReasons.DiscoveryPrefix;
+        string? discoveryBody = null; // kept as fetched, for a farm's shared snapshot
         try
         {
             var configuration = previous?.Configuration;
@@ -196,6 +206,7 @@ internal sealed class KeyRefresher : IDisposable
             if (includeDiscovery || configuration is null)
             {
                 var discovery = await _fetcher.GetAsync(options.EffectiveMetadataAddress, Options.MaxResponseBytes, cancellationToken);
+                discoveryBody = discovery.Body;
                 if (discovery.ErrorCode is { } fetchError)
                 {
                     return (null, FetchError(entry, hop, fetchError, discovery.Exception));
@@ -228,6 +239,9 @@ internal sealed class KeyRefresher : IDisposable
             return (Build(configuration, keys, discoveryFetchedAt, sequence, options.SigningAlgorithms) with
             {
                 IssuerRule = IssuerRule.For(options, configuration.Issuer),
+                Documents = discoveryBody is not null
+                    ? new SnapshotDocuments(discoveryBody, jwks.Body!)
+                    : previous?.Documents is { } documents ? documents with { Jwks = jwks.Body! } : null,
             }, null);
         }
         catch (OperationCanceledException) when (timeoutToken.IsCancellationRequested && !_shutdown.IsCancellationRequested)

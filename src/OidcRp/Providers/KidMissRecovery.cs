@@ -1,5 +1,6 @@
 using Microsoft.IdentityModel.Tokens;
 using OidcRp.Audit;
+using OidcRp.Farm;
 
 namespace OidcRp.Providers;
 
@@ -26,7 +27,7 @@ internal sealed record KidMissOutcome(TokenValidationResult Result, string Categ
 /// Each path (ID tokens from the token endpoint, bearer tokens from anyone) has its own budget and memory, so a
 /// flood on one never blocks recovery on the other. The README's "Refresh rule" section gives the reasoning.
 /// </summary>
-internal sealed class KidMissRecovery(KeyRefresher refresher, TimeProvider time)
+internal sealed partial class KidMissRecovery(KeyRefresher refresher, TimeProvider time)
 {
     /// <param name="entry">The provider.</param>
     /// <param name="path">Where the token came from: whose budget and memory the miss uses.</param>
@@ -39,17 +40,30 @@ internal sealed class KidMissRecovery(KeyRefresher refresher, TimeProvider time)
         ProviderSnapshot failedSnapshot, Func<ProviderSnapshot, Task<TokenValidationResult>> verify, CancellationToken cancellationToken)
     {
         var ledger = LedgerOf(entry, path);
+        var farm = refresher.Farm;
+        if (farm.IsShared)
+        {
+            // A farm: another instance may have fetched this rotation already; adopting its snapshot is free.
+            await refresher.AdoptSharedForKidAsync(entry, kid);
+        }
         // A fetch numbered above this started after the token arrived; one at or below it may predate the key.
         var seen = receivedAfterSequence;
         var refreshed = false;
         TimeSpan? duration = null;
         DateTimeOffset? ticket = null;
+        string? farmTicket = null;
         for (var attempt = 0; attempt < 2; attempt++)
         {
             Task<RefreshResult>? fetch = null;
             long fetchSequence = 0;
             string? refusal = null;
             var alreadyThere = false;
+            // A farm's budget and memory of unknown kids are shared (KidMissRecovery.Farm.cs); asked once per attempt,
+            // outside the gate, only when this instance would otherwise draw from its own budget.
+            OidcKidMissVerdict? farmVerdict = null;
+            bool askFarm;
+        decide:
+            askFarm = false;
             lock (entry.Gate)
             {
                 var now = time.GetUtcNow();
@@ -65,6 +79,14 @@ internal sealed class KidMissRecovery(KeyRefresher refresher, TimeProvider time)
                 {
                     (fetch, fetchSequence) = inFlight;
                 }
+                else if (farm.IsShared && farmVerdict is null)
+                {
+                    askFarm = true;
+                }
+                else if (farmVerdict == OidcKidMissVerdict.Drawn)
+                {
+                    (fetch, fetchSequence) = refresher.StartKidMissUnderGate(entry);
+                }
                 else if (ledger.TryDraw(now, out var drawn))
                 {
                     ticket = drawn;
@@ -74,6 +96,15 @@ internal sealed class KidMissRecovery(KeyRefresher refresher, TimeProvider time)
                 {
                     refusal = OidcRpReasons.KidMissBudgetSpent;
                 }
+            }
+            if (askFarm)
+            {
+                (farmVerdict, refusal, farmTicket) = await DrawFromFarmAsync(entry, path, kid, farmTicket);
+                if (refusal is not null)
+                {
+                    return Refused(entry, kid, refusal, refreshed, duration);
+                }
+                goto decide;
             }
             if (alreadyThere)
             {
@@ -103,6 +134,7 @@ internal sealed class KidMissRecovery(KeyRefresher refresher, TimeProvider time)
                 {
                     ledger.RememberMissing(kid, time.GetUtcNow());
                 }
+                await farm.RememberMissingKidAsync(entry.Id, path, kid, refresher.Policy.Options.KidMissWindow);
                 return Classified(entry, kid, Failure("The token's kid is not in the provider's JWKS."), OidcAuditCategories.KidMismatchUnrecovered,
                     OidcRpReasons.KidNotFound, refreshed, duration);
             }
@@ -127,6 +159,10 @@ internal sealed class KidMissRecovery(KeyRefresher refresher, TimeProvider time)
                 {
                     ledger.Refund(draw); // a genuine rotation: only unpublished kids spend the budget
                 }
+            }
+            if (farmTicket is not null)
+            {
+                await farm.RefundKidMissAsync(entry.Id, path, farmTicket);
             }
             return Classified(entry, kid, second, OidcAuditCategories.KidMismatchRecovered, null, refreshed, duration);
         }

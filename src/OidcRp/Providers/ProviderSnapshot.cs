@@ -25,6 +25,9 @@ internal sealed record ProviderSnapshot(
     private IssuerRule? _issuerRule;
     private IssuerSigningKeyValidator? _keyIssuerValidator;
 
+    /// <summary>The documents as the OP served them, for a farm's shared snapshot (null when unknown).</summary>
+    public SnapshotDocuments? Documents { get; init; }
+
     /// <summary>How this provider's issuer is checked everywhere (exact, or an Entra ID style <c>{tenantid}</c> template).</summary>
     public IssuerRule IssuerRule { get => _issuerRule ??= IssuerRule.Exact(Issuer); init => _issuerRule = value; }
 
@@ -81,8 +84,12 @@ internal sealed record ProviderSnapshot(
             Fingerprint, Bindings, DiscoveryFetchedAt, KeysFetchedAt, Sequence)
         {
             IssuerRule = IssuerRule.For(options, Issuer),
+            Documents = Documents,
         };
 
     /// <summary>True when a token naming <paramref name="kid"/> has a key here to verify with.</summary>
     public bool HasKid(string kid) => Kids.Contains(kid);
 }
+
+/// <summary>A provider's discovery and JWKS documents as fetched (what a farm shares, MAC-protected).</summary>
+internal sealed record SnapshotDocuments(string Discovery, string Jwks);
