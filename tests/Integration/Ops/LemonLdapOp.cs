@@ -93,7 +93,7 @@ public sealed partial class LemonLdapOp : IOpFixture
             await instance.DisposeAsync();
             throw new InvalidOperationException($"LemonLDAP::NG did not start after {started.Elapsed.TotalSeconds:0.0} s: {e.Message}\n{logs}", e);
         }
-        return new Issuer(instance, portal, $"{name}-client", $"{name}-secret-value");
+        return new Issuer(instance, name, portal, $"{name}-client", $"{name}-secret-value");
     }
 
     /// <summary>LemonLDAP's layout: one issuer per proxy (prefix "/"), endpoints under /oauth2/.</summary>
@@ -255,13 +255,38 @@ public sealed partial class LemonLdapOp : IOpFixture
     }
 
     /// <summary>One issuer: rotations by rotateOidcKeys (the old key leaves at once), counts and outages at the proxy.</summary>
-    private sealed class Issuer(Instance instance, string authority, string clientId, string clientSecret) : IOpIssuer
+    private sealed class Issuer(Instance instance, string name, string authority, string clientId, string clientSecret) : IOpIssuer
     {
         public string Authority => authority;
 
         public string ClientId => clientId;
 
-        public string ClientSecret => clientSecret;
+        private string _secret = clientSecret;
+
+        public string ClientSecret => _secret;
+
+        /// <summary>
+        /// Sets the client's secret with lemonldap-ng-cli, then waits until the worker serves the new configuration
+        /// (<c>checkTime = 1</c>): a client-credentials grant with the new secret succeeds.
+        /// </summary>
+        public async Task<bool> TryChangeClientSecretAsync(string secret)
+        {
+            await instance.ToolAsync($"{Bin}/lemonldap-ng-cli", ["-yes", "1", "addKey", $"oidcRPMetaDataOptions/{name}", "oidcRPMetaDataOptionsClientSecret", secret]);
+            _secret = secret;
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (true)
+            {
+                try
+                {
+                    await ClientCredentialsTokenAsync();
+                    return true;
+                }
+                catch (InvalidOperationException) when (DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(250);
+                }
+            }
+        }
 
         public async Task<string> RotateAsync(RotationMode mode)
         {
@@ -306,7 +331,7 @@ public sealed partial class LemonLdapOp : IOpFixture
 
         /// <summary>The client may use the grant and gets JWT access tokens with the API as an additional audience (see LemonLdapFiles).</summary>
         public Task<string> ClientCredentialsTokenAsync() =>
-            AccessTokens.ClientCredentialsAsync($"{authority}oauth2/token", clientId, clientSecret, ("scope", "openid"));
+            AccessTokens.ClientCredentialsAsync($"{authority}oauth2/token", clientId, _secret, ("scope", "openid"));
 
         public ValueTask DisposeAsync() => instance.DisposeAsync();
     }

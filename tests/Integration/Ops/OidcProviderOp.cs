@@ -112,7 +112,18 @@ public sealed class OidcProviderOp : IOpFixture
 
         public string ClientId => clientId;
 
-        public string ClientSecret => clientSecret;
+        private string _secret = clientSecret;
+
+        public string ClientSecret => _secret;
+
+        public async Task<bool> TryChangeClientSecretAsync(string secret)
+        {
+            using var body = new FormUrlEncodedContent([new("secret", secret)]);
+            using var response = await _control.PostAsync("/__test/client-secret", body);
+            response.EnsureSuccessStatusCode();
+            _secret = secret;
+            return true;
+        }
 
         public async Task<string> RotateAsync(RotationMode mode)
         {
@@ -146,7 +157,7 @@ public sealed class OidcProviderOp : IOpFixture
 
         /// <summary>With the RFC 8707 resource indicator the token is a JWT for the API (see server.mjs).</summary>
         public Task<string> ClientCredentialsTokenAsync() => AccessTokens.ClientCredentialsAsync(
-            $"{authority}/token", clientId, clientSecret, ("resource", "https://api.oidcrp.test/"), ("scope", "api:read"));
+            $"{authority}/token", clientId, _secret, ("resource", "https://api.oidcrp.test/"), ("scope", "api:read"));
 
         public async ValueTask DisposeAsync()
         {

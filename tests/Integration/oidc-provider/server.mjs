@@ -4,6 +4,7 @@
 // routes under /__test to rotate the signing key at runtime and to count requests, as OidcRp's
 // claims are measured at the OP:
 //   POST /__test/rotate?mode=keep|drop|stage|promote|unpublished|revert   -> { kid, signing, published }
+//   POST /__test/client-secret (form: secret)   -> the client's secret changes at once (the old one is refused)
 //   POST /__test/jwks?down=true|false                               -> JWKS answers 503 while down
 //   GET  /__test/counts                                             -> { discovery, jwks, token, authorization }
 //   GET  /__test/state                                              -> { signing, published }
@@ -228,6 +229,12 @@ const server = http.createServer(async (req, res) => {
     if (url.pathname.startsWith('/__test/')) {
       if (url.pathname === '/__test/rotate' && req.method === 'POST') return json(res, 200, rotate(url.searchParams.get('mode')));
       if (url.pathname === '/__test/jwks' && req.method === 'POST') { jwksDown = url.searchParams.get('down') === 'true'; return json(res, 200, { jwksDown }); }
+      if (url.pathname === '/__test/client-secret' && req.method === 'POST') { // the secret in the body, never in a URL
+        args['client-secret'] = (await readForm(req)).get('secret');
+        provider = build();
+        handler = provider.callback();
+        return json(res, 200, { changed: true });
+      }
       if (url.pathname === '/__test/counts') return json(res, 200, counts);
       if (url.pathname === '/__test/state') return json(res, 200, { signing: signingOrder[0].kid, published: published.map((k) => k.kid) });
       return json(res, 404, { error: 'unknown test route' });
