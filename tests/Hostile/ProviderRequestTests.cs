@@ -188,6 +188,42 @@ public sealed class ProviderRequestTests : IAsyncLifetime
         await AssertSignedInAsync(rp, browser, response);
     }
 
+    [Theory]
+    [InlineData("client_secret_basic")] // OidcRp's own push (the secret in the Authorization header)
+    [InlineData("client_secret_post")]  // the stock handler's push
+    public async Task A_refused_par_request_is_a_login_start_failure_with_a_row_not_a_500(string method)
+    {
+        _op.Par = true;
+        _op.AuthMethods = [method];
+        await using var rp = await StartRpAsync();
+        _op.Secret = "the-secret-rotated-at-the-op-only"; // the RP still sends the old one
+        using var browser = rp.Browser();
+
+        using var response = await browser.GetAsync($"/auth/oidc/alpha/login?returnUrl=%2Fwhoami");
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.False(response.Headers.Contains("Set-Cookie")); // no correlation or nonce cookie of a challenge that did not happen
+        Assert.Contains("login_start_failed", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var row = Assert.Single(rp.Audit.Rows);
+        Assert.Equal((OidcAuditCategories.LoginStartFailed, OidcRpReasons.ParFailed, OidcAuditOutcomes.Failure, OidcAuditPaths.Login),
+            (row.Category, row.Reason, row.Outcome, row.Path));
+        Assert.Equal((1, 0), (_op.Count("par"), _op.AuthorizeRequests.Count));
+    }
+
+    [Fact]
+    public async Task A_provider_whose_metadata_cannot_load_is_a_login_start_failure_with_a_row()
+    {
+        _op.JwksDown = true; // before the provider ever loads: no last good keys to serve
+        await using var rp = await StartRpAsync();
+        using var browser = rp.Browser();
+
+        using var response = await browser.GetAsync($"/auth/oidc/alpha/login");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var row = Assert.Single(rp.Audit.Rows);
+        Assert.Equal((OidcAuditCategories.LoginStartFailed, OidcRpReasons.MetadataUnavailable), (row.Category, row.Reason));
+    }
+
     private static string WithAuthTime(IdTokenRequest r, DateTimeOffset? authTime)
     {
         var claims = r.Claims();

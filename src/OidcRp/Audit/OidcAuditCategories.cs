@@ -30,6 +30,9 @@ public static class OidcAuditCategories
     /// <summary>The callback failed before the ID token: state, correlation, <c>iss</c>, IdP error, code exchange.</summary>
     public const string CallbackRejected = "callback_rejected";
 
+    /// <summary>A sign-in that could not start: the provider's metadata could not be loaded, or its pushed authorization endpoint failed.</summary>
+    public const string LoginStartFailed = "login_start_failed";
+
     /// <summary>A forced refresh through the admin endpoint (success, failure or denied).</summary>
     public const string AdminRefresh = "admin_refresh";
 

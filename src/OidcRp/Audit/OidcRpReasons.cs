@@ -44,8 +44,14 @@ public static class OidcRpReasons
     /// <summary>The token endpoint did not answer with a usable token response.</summary>
     public const string CodeExchangeFailed = "code_exchange_failed";
 
-    /// <summary>The provider's metadata could not be loaded for this callback.</summary>
+    /// <summary>The provider's metadata could not be loaded for this callback, or for a sign-in to start (<c>login_start_failed</c>).</summary>
     public const string MetadataUnavailable = "metadata_unavailable";
+
+    /// <summary>
+    /// RFC 9126: the provider refused the pushed authorization request (for example a wrong client secret), answered
+    /// without a usable <c>request_uri</c>, or could not be reached; the sign-in did not start (<c>login_start_failed</c>).
+    /// </summary>
+    public const string ParFailed = "par_failed";
 
     /// <summary>The token response carried no ID token (OIDC Core §3.1.3.3).</summary>
     public const string IdTokenMissing = "id_token_missing";

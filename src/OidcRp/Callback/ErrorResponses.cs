@@ -22,9 +22,12 @@ internal static class ErrorResponses
             context.Response.Redirect($"{path}?error={UrlEncoder.Default.Encode(category)}&traceId={UrlEncoder.Default.Encode(traceId)}");
             return;
         }
-        context.Response.StatusCode = category == OidcAuditCategories.JwksUnreachable
-            ? StatusCodes.Status503ServiceUnavailable
-            : StatusCodes.Status400BadRequest;
+        context.Response.StatusCode = category switch
+        {
+            OidcAuditCategories.JwksUnreachable => StatusCodes.Status503ServiceUnavailable,
+            OidcAuditCategories.LoginStartFailed => StatusCodes.Status502BadGateway, // the provider failed the pushed request
+            _ => StatusCodes.Status400BadRequest,
+        };
         context.Response.ContentType = "text/html; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
         var html = HtmlEncoder.Default;

@@ -55,6 +55,9 @@ internal static partial class Log
     [LoggerMessage(1105, LogLevel.Warning, "OidcRp provider {ProviderId}: sign-in could not start, metadata unavailable ({ErrorCode}).")]
     public static partial void ChallengeUnavailable(ILogger logger, string providerId, string errorCode);
 
+    [LoggerMessage(1107, LogLevel.Warning, "OidcRp provider {ProviderId}: sign-in could not start, the pushed authorization request failed ({Failure}).")]
+    public static partial void PushedAuthorizationFailed(ILogger logger, string providerId, string failure);
+
     [LoggerMessage(1201, LogLevel.Information, "OidcRp audit {Category} {Outcome} provider={ProviderId} reason={Reason} kid={Kid} refreshed={KeysRefreshed} tenant={TenantId} sub={Subject} actor={Actor} trace={TraceId} count={Count}")]
     public static partial void AuditRow(ILogger logger, string category, string outcome, string providerId, string? reason, string? kid, bool keysRefreshed, string? tenantId, string? subject, string? actor, string? traceId, int count);
 
