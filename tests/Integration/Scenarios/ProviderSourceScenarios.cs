@@ -46,19 +46,19 @@ public sealed class ProviderSourceScenarios(OpsFixture ops)
 
     [SkippableTheory]
     [MemberData(nameof(OpsFixture.All), MemberType = typeof(OpsFixture))]
-    public async Task A_provider_added_to_the_store_while_logins_run_signs_in(string name)
+    public async Task A_provider_added_to_the_store_while_logins_run_signs_in(string op)
     {
-        var op = ops.Get(name);
+        var fixture = ops.Get(op);
         var store = new InMemoryProviderStore();
-        var (rp, alpha, acme) = await StartAsync(op, store);
+        var (rp, alpha, acme) = await StartAsync(fixture, store);
         await using var _ = rp;
         await using var __ = alpha;
         await using var ___ = acme;
-        using var before = await Browser(op, rp).GetAsync($"{rp.BaseUrl}/auth/oidc/acme/login");
+        using var before = await Browser(fixture, rp).GetAsync($"{rp.BaseUrl}/auth/oidc/acme/login");
 
-        var running = Browser(op, rp).LoginAsync("alpha"); // a login through another provider is under way
+        var running = Browser(fixture, rp).LoginAsync("alpha"); // a login through another provider is under way
         store.Put(Row(acme, "acme"), actor: "onboarding");
-        await Expect.SignedIn(Browser(op, rp).LoginAsync("acme"));
+        await Expect.SignedIn(Browser(fixture, rp).LoginAsync("acme"));
         await Expect.SignedIn(running);
 
         Assert.Equal(HttpStatusCode.NotFound, before.StatusCode);
@@ -70,25 +70,25 @@ public sealed class ProviderSourceScenarios(OpsFixture ops)
 
     [SkippableTheory]
     [MemberData(nameof(OpsFixture.All), MemberType = typeof(OpsFixture))]
-    public async Task A_client_secret_changed_at_the_op_and_in_the_store_signs_in_again_with_the_same_keys(string name)
+    public async Task A_client_secret_changed_at_the_op_and_in_the_store_signs_in_again_with_the_same_keys(string op)
     {
-        var op = ops.Get(name);
+        var fixture = ops.Get(op);
         var store = new InMemoryProviderStore();
-        var (rp, alpha, acme) = await StartAsync(op, store);
+        var (rp, alpha, acme) = await StartAsync(fixture, store);
         await using var _ = rp;
         await using var __ = alpha;
         await using var ___ = acme;
         store.Seed(Row(acme, "acme"));
-        await Expect.SignedIn(Browser(op, rp).LoginAsync("acme"));
+        await Expect.SignedIn(Browser(fixture, rp).LoginAsync("acme"));
 
-        Skip.IfNot(await acme.TryChangeClientSecretAsync("rotated-secret-value-0123456789"), $"{name} cannot change a client secret at run time");
+        Skip.IfNot(await acme.TryChangeClientSecretAsync("rotated-secret-value-0123456789"), $"{op} cannot change a client secret at run time");
         // The OP refuses the old secret wherever the RP uses it first: at its PAR endpoint where it has one
         // (oidc-provider: the sign-in does not start; the browser stops at the 502 error page), else at the token
         // endpoint (the callback answers 400).
         HttpStatusCode? staleStatus = null;
         try
         {
-            using var stale = await Browser(op, rp).LoginAsync("acme");
+            using var stale = await Browser(fixture, rp).LoginAsync("acme");
             staleStatus = stale.StatusCode;
         }
         catch (InvalidOperationException e) when (e.Message.Contains(" with 502", StringComparison.Ordinal))
@@ -97,7 +97,7 @@ public sealed class ProviderSourceScenarios(OpsFixture ops)
         }
         var version = store.Put(Row(acme, "acme", "rotated-secret-value-0123456789"));
         await Until(() => rp.Services.GetRequiredService<IOidcProviders>().GetStatus("acme")?.Version == version);
-        await Expect.SignedIn(Browser(op, rp).LoginAsync("acme"));
+        await Expect.SignedIn(Browser(fixture, rp).LoginAsync("acme"));
 
         var staleReason = staleStatus == HttpStatusCode.BadGateway ? OidcRpReasons.ParFailed : OidcRpReasons.CodeExchangeFailed;
         Assert.Contains(staleStatus, new HttpStatusCode?[] { HttpStatusCode.BadRequest, HttpStatusCode.BadGateway });
@@ -109,16 +109,16 @@ public sealed class ProviderSourceScenarios(OpsFixture ops)
 
     [SkippableTheory]
     [MemberData(nameof(OpsFixture.All), MemberType = typeof(OpsFixture))]
-    public async Task A_provider_removed_mid_login_answers_provider_removed(string name)
+    public async Task A_provider_removed_mid_login_answers_provider_removed(string op)
     {
-        var op = ops.Get(name);
+        var fixture = ops.Get(op);
         var store = new InMemoryProviderStore();
-        var (rp, alpha, acme) = await StartAsync(op, store);
+        var (rp, alpha, acme) = await StartAsync(fixture, store);
         await using var _ = rp;
         await using var __ = alpha;
         await using var ___ = acme;
         store.Seed(Row(acme, "acme"));
-        using var browser = Browser(op, rp);
+        using var browser = Browser(fixture, rp);
         var pending = await browser.BeginLoginAsync("acme");
 
         store.Remove("acme", actor: "offboarding");
@@ -135,31 +135,31 @@ public sealed class ProviderSourceScenarios(OpsFixture ops)
 
     [SkippableTheory]
     [MemberData(nameof(OpsFixture.All), MemberType = typeof(OpsFixture))]
-    public async Task An_appsettings_edit_on_disk_adds_a_provider_and_an_invalid_edit_keeps_the_old_one(string name)
+    public async Task An_appsettings_edit_on_disk_adds_a_provider_and_an_invalid_edit_keeps_the_old_one(string op)
     {
-        var op = ops.Get(name);
+        var fixture = ops.Get(op);
         var directory = Directory.CreateTempSubdirectory("oidcrp-appsettings-");
         try
         {
             var path = Path.Combine(directory.FullName, "appsettings.json");
             var port = RpApp.FreePort();
             OpClient Client(string id) => new([$"http://127.0.0.1:{port}/auth/oidc/{id}/callback"], [$"http://127.0.0.1:{port}/auth/oidc/{id}/signout-callback"]);
-            await using var beta = await op.StartIssuerAsync("beta", Client("beta"));
-            await using var gamma = await op.StartIssuerAsync("gamma", Client("gamma"));
+            await using var beta = await fixture.StartIssuerAsync("beta", Client("beta"));
+            await using var gamma = await fixture.StartIssuerAsync("gamma", Client("gamma"));
             await File.WriteAllTextAsync(path, Json(("beta", beta, beta.Authority)));
             using var files = new PhysicalFileProvider(directory.FullName) { UsePollingFileWatcher = true, UseActivePolling = true };
             var configuration = new ConfigurationBuilder().AddJsonFile(files, "appsettings.json", optional: false, reloadOnChange: true).Build();
             await using var rp = await RpApp.StartAsync([], port: port, services: s => s.Configure<OidcRpOptions>(configuration.GetSection("OidcRp")));
             var providers = rp.Services.GetRequiredService<IOidcProviders>();
-            await Expect.SignedIn(Browser(op, rp).LoginAsync("beta"));
+            await Expect.SignedIn(Browser(fixture, rp).LoginAsync("beta"));
 
             await File.WriteAllTextAsync(path, Json(("beta", beta, beta.Authority), ("gamma", gamma, gamma.Authority)));
             await Until(() => providers.GetStatus("gamma") is not null);
-            await Expect.SignedIn(Browser(op, rp).LoginAsync("gamma"));
+            await Expect.SignedIn(Browser(fixture, rp).LoginAsync("gamma"));
 
             await File.WriteAllTextAsync(path, Json(("beta", beta, "not-a-url"), ("gamma", gamma, gamma.Authority)));
             await Until(() => providers.GetStatus("beta")?.RefusedVersion is not null);
-            await Expect.SignedIn(Browser(op, rp).LoginAsync("beta"));
+            await Expect.SignedIn(Browser(fixture, rp).LoginAsync("beta"));
 
             Assert.Equal("1", providers.GetStatus("beta")!.Version);
             Assert.Contains(rp.Audit.Rows, r => r.Category == OidcAuditCategories.ProviderAdded && r.ProviderId == "gamma");
