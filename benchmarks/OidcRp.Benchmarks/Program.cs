@@ -5,7 +5,7 @@ using OidcRp.Benchmarks;
 // dotnet run -c Release --project benchmarks/OidcRp.Benchmarks -- <name> [--smoke] [--out FILE]
 //   --note TEXT adds a line to the report (e.g. that the machine was shared)
 //   names: all, validation, callback, herd, flood, storm, scale, sources, audit (audit also takes --rows N --logins N),
-//   providerstore (also takes --providers N --lookups N), bearer
+//   providerstore (also takes --providers N --lookups N), bearer, farm
 var name = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var smoke = args.Contains("--smoke");
 string? Option(string key) => args.SkipWhile(a => a != key).Skip(1).FirstOrDefault();
@@ -33,6 +33,7 @@ var benchmarks = new (string Name, Func<Task<string>> Run)[]
     ("scale", () => ScaleBenchmark.RunAsync(smoke)),
     ("sources", () => ProviderSourcesBenchmark.RunAsync(smoke)),
     ("bearer", () => BearerBenchmark.RunAsync(smoke)),
+    ("farm", () => FarmBenchmark.RunAsync(smoke)),
     ("audit", async () =>
     {
         var audit = await AuditStoreBenchmark.RunAsync(rows: Number("--rows", 50000, 500), logins: Number("--logins", 300, 10), repetitions: smoke ? 1 : 3);
@@ -87,6 +88,7 @@ var defaultOutput = smoke ? null : name switch
     "audit" => Path.Combine(Report.RepositoryRoot(), "benchmarks", "results", "audit-store.md"),
     "providerstore" => Path.Combine(Report.RepositoryRoot(), "benchmarks", "results", "provider-store.md"),
     "bearer" => Path.Combine(Report.RepositoryRoot(), "benchmarks", "results", "bearer.md"),
+    "farm" => Path.Combine(Report.RepositoryRoot(), "benchmarks", "results", "farm.md"),
     _ => null,
 };
 if ((Option("--out") ?? defaultOutput) is { } output)

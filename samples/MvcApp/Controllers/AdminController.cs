@@ -1,16 +1,18 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using OidcRp.Audit;
+using OidcRp.Farm;
 using OidcRp.Providers.Sql;
 
 namespace OidcRp.Samples.MvcApp.Controllers;
 
 /// <summary>
 /// The operator's page: providers with their keys and where each came from, a forced refresh, the latest audit rows,
-/// and, in Development only, a form that adds a provider through the SQLite provider store.
+/// the farm status (which instance answered, Redis reachable, the shared snapshot version per provider) and, in
+/// Development only, a form that adds a provider through the SQLite provider store.
 /// </summary>
 [Authorize(Policy = SampleApp.AdminPolicy)]
-public sealed class AdminController(IOidcProviders providers, IOidcAuditSink sink, IWebHostEnvironment environment) : Controller
+public sealed class AdminController(IOidcProviders providers, IOidcAuditSink sink, IOidcFarmStatus farm, IWebHostEnvironment environment) : Controller
 {
     public async Task<IActionResult> Index(string? provider, string? category, CancellationToken cancellationToken)
     {
@@ -24,7 +26,8 @@ public sealed class AdminController(IOidcProviders providers, IOidcAuditSink sin
         }, cancellationToken);
         // Every provider, configured and stored (store providers not used yet are listed from their row).
         var page = await providers.ListAsync(null, 100, cancellationToken);
-        return View(new AdminPage(page.Providers, rows, provider, category, reader is not null, Store is not null));
+        return View(new AdminPage(page.Providers, rows, provider, category, reader is not null, Store is not null,
+            farm.GetStatus()));
     }
 
     [HttpPost]
@@ -89,4 +92,4 @@ public sealed class NewProvider
 
 public sealed record AdminPage(
     IReadOnlyList<OidcProviderStatus> Providers, IReadOnlyList<OidcAuditRecord> Rows, string? Provider, string? Category, bool HasAuditReader,
-    bool CanAddProviders);
+    bool CanAddProviders, OidcFarmStatus Farm);

@@ -24,6 +24,7 @@ internal sealed class FarmSync
     private readonly ILogger _logger;
     private readonly TimeSpan _timeout;
     private readonly ConditionalWeakTable<ProviderEntry, Mark> _marks = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _versions = new(StringComparer.Ordinal);
     private int _degraded;
 
     public FarmSync(IOidcFarmState state, IOptions<OidcFarmOptions> options, TimeProvider time, ILogger<FarmSync> logger)
@@ -122,7 +123,7 @@ internal sealed class FarmSync
             {
                 return false;
             }
-            mark.Advance(version);
+            Advance(entry, version);
             await _state.PublishAsync(new FarmMessage(FarmMessage.Snapshot, entry.Id, version.ToString(CultureInfo.InvariantCulture), Origin, _time.GetUtcNow()).Seal(Mac!), ct);
             Log.SharedSnapshotPublished(_logger, entry.Id, version);
             return true;
@@ -141,6 +142,16 @@ internal sealed class FarmSync
 
     /// <summary>The shared version this instance's snapshot of <paramref name="entry"/> came from or was shared as (0: none).</summary>
     internal Mark MarkOf(ProviderEntry entry) => _marks.GetValue(entry, _ => new Mark());
+
+    /// <summary>Records a shared version adopted or published here: on the provider's mark, and by id for the status page.</summary>
+    internal void Advance(ProviderEntry entry, long version)
+    {
+        MarkOf(entry).Advance(version);
+        _versions.AddOrUpdate(entry.Id, version, (_, current) => Math.Max(current, version));
+    }
+
+    /// <summary>The highest shared snapshot version adopted or published here, per provider id.</summary>
+    internal IReadOnlyDictionary<string, long> SnapshotVersions() => new Dictionary<string, long>(_versions, StringComparer.Ordinal);
 
     /// <summary>Runs one store call within the timeout; any failure is the fallback value (and one log line per outage).</summary>
     private async Task<T> GuardedAsync<T>(string operation, T fallback, Func<CancellationToken, Task<T>> call)

@@ -37,6 +37,7 @@ public static class OidcFarmServiceCollectionExtensions
     {
         services.TryAddSingleton<IOidcFarmState, LocalFarmState>();
         services.TryAddSingleton<FarmSync>();
+        services.TryAddSingleton<IOidcFarmStatus, FarmStatus>();
         services.AddOptions<OidcFarmOptions>();
     }
 }

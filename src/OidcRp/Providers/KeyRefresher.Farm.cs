@@ -141,7 +141,7 @@ internal sealed partial class KeyRefresher
             entry.LastFailureAt = null;
             entry.NextRefreshAt = Policy.NextScheduled(_time.GetUtcNow(), Random.Shared.NextDouble());
         }
-        Farm.MarkOf(entry).Advance(shared.Version);
+        Farm.Advance(entry, shared.Version);
         Log.SharedSnapshotAdopted(_logger, entry.Id, shared.Version, snapshot.SigningKeys.Count);
         return snapshot;
     }
