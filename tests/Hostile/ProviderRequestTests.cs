@@ -211,6 +211,25 @@ public sealed class ProviderRequestTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Repeated_login_start_failures_from_one_source_are_aggregated_not_a_row_each()
+    {
+        _op.Par = true;
+        await using var rp = await StartRpAsync();
+        _op.Secret = "the-secret-rotated-at-the-op-only";
+        using var browser = rp.Browser();
+
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await browser.GetAsync("/auth/oidc/alpha/login");
+            Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        }
+
+        var first = Assert.Single(rp.Audit.Rows); // the first at once; the other four counted into the window's row
+        Assert.Equal((OidcAuditCategories.LoginStartFailed, 1), (first.Category, first.Count));
+        Assert.Equal(5, _op.Count("par"));
+    }
+
+    [Fact]
     public async Task A_provider_whose_metadata_cannot_load_is_a_login_start_failure_with_a_row()
     {
         _op.JwksDown = true; // before the provider ever loads: no last good keys to serve

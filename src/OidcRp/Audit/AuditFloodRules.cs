@@ -40,6 +40,8 @@ internal static class AuditFloodRules
         OidcAuditCategories.AdminAccess or OidcAuditCategories.AdminRefresh => outcome == OidcAuditOutcomes.Denied,
         OidcAuditCategories.CallbackRejected => outcome == OidcAuditOutcomes.Failure && reason is not null && ForgedCallbackReasons.Contains(reason),
         OidcAuditCategories.KidMismatchUnrecovered or OidcAuditCategories.KidMismatchThrottled => outcome == OidcAuditOutcomes.Failure,
+        // While a provider is down or refuses the pushed request, anyone can repeat GET /auth/oidc/{id}/login at will.
+        OidcAuditCategories.LoginStartFailed => outcome == OidcAuditOutcomes.Failure,
         OidcAuditCategories.IdTokenInvalid => outcome == OidcAuditOutcomes.Failure && reason is not null && ForgedTokenReasons.Contains(reason),
         _ => false,
     };
