@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,8 @@ public static class OidcRpBearerExtensions
     /// <param name="configuration">The bearer configuration section.</param>
     /// <param name="configure">Optional code configuration, applied after the section.</param>
     /// <returns>The authentication builder.</returns>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters",
+        Justification = "Both overloads are in the first version; a later parameter gets a new overload (docs/packages.md).")]
     public static AuthenticationBuilder AddOidcRpBearer(this AuthenticationBuilder builder, IConfiguration configuration,
         Action<OidcRpBearerOptions>? configure = null) =>
         builder.AddOidcRpBearer(OidcRpBearerDefaults.AuthenticationScheme, configuration, configure);
@@ -31,6 +34,8 @@ public static class OidcRpBearerExtensions
     /// <param name="configuration">The bearer configuration section.</param>
     /// <param name="configure">Optional code configuration, applied after the section.</param>
     /// <returns>The authentication builder.</returns>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters",
+        Justification = "Both overloads are in the first version; a later parameter gets a new overload (docs/packages.md).")]
     public static AuthenticationBuilder AddOidcRpBearer(this AuthenticationBuilder builder, string authenticationScheme, IConfiguration configuration,
         Action<OidcRpBearerOptions>? configure = null)
     {
