@@ -50,6 +50,13 @@ export OIDCRP_OP_MATRIX_LOG="$PWD/TestResults/op-matrix-runs.txt"
 export OIDCRP_OP_STEPS_LOG="$PWD/TestResults/op-matrix-steps-not-expressed.txt"
 # Everything builds (the samples and benchmarks too, which dotnet test alone would skip), then the tests run.
 dotnet build OidcRp.sln --configuration Release
+# The packed-package test (tests/Integration/Package) installs these in a fresh app: both packages, packed from the build
+# above (never rebuilt while tests run) with a version no cache has seen.
+export OIDCRP_PACKAGE_VERSION="0.0.0-ci.$(date -u +%Y%m%d%H%M%S)" OIDCRP_PACKAGE_SOURCE="$PWD/TestResults/packages"
+for package in OidcRp OidcRp.StackExchangeRedis; do
+    dotnet pack "src/$package/$package.csproj" --no-build --configuration Release --output "$OIDCRP_PACKAGE_SOURCE" \
+        -p:Version="$OIDCRP_PACKAGE_VERSION" -nodeReuse:false
+done
 status=0
 dotnet test OidcRp.sln --no-build -m:1 --configuration Release --logger "trx" --results-directory TestResults "$@" || status=$?
 
