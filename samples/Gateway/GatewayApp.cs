@@ -70,6 +70,7 @@ public sealed class GatewayApp : IAsyncDisposable
         builder.Services.AddAuthorizationBuilder().AddPolicy(ApiPolicy, policy => policy
             .AddAuthenticationSchemes(GatewayBearer.Scheme)
             .RequireAuthenticatedUser());
+        GatewayTelemetry.Add(builder); // /healthz; OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddTransforms(transforms => transforms.AddRequestTransform(context =>
@@ -90,6 +91,7 @@ public sealed class GatewayApp : IAsyncDisposable
         var app = builder.Build();
         app.UseAuthentication();
         app.UseAuthorization();
+        GatewayTelemetry.Map(app);
         app.MapReverseProxy();
         var gateway = new GatewayApp(app, backend, devOp);
         try

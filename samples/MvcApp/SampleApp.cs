@@ -97,6 +97,7 @@ public static class SampleApp
         AddAuditStore(builder);
         AddProviderStore(builder);
         SampleFarm.Add(builder); // Sample:Farm:Redis set: a farm instance (samples/farm.sh)
+        SampleTelemetry.Add(builder); // /healthz; OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set
         builder.Services.Configure<SampleAdminOptions>(builder.Configuration.GetSection("Sample:Admin"));
         builder.Services.AddAuthorizationBuilder().AddPolicy(AdminPolicy, policy => policy.RequireAssertion(context =>
             context.Resource is HttpContext http
@@ -123,6 +124,7 @@ public static class SampleApp
         app.MapOidcRp();
         app.MapOidcAdmin().RequireAuthorization(AdminPolicy);
         SampleApi.Map(app);
+        SampleTelemetry.Map(app);
         app.MapControllerRoute("default", "{controller=Home}/{action=Index}/{id?}");
         return app;
     }

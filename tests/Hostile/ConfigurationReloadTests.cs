@@ -91,7 +91,7 @@ public sealed class ConfigurationReloadTests : IAsyncLifetime
         using var login = await _rp.Browser().LoginAsync("beta");
 
         Assert.Equal(("1", 2), (status.Version, status.RefusedErrors.Count));
-        Assert.Equal(HealthStatus.Degraded, health.Entries["oidc:beta"].Status);
+        Assert.Equal(HealthStatus.Degraded, (HealthStatus)health.Entries["oidcrp"].Data["beta"]);
         Assert.Equal(HttpStatusCode.Found, login.StatusCode);
         var row = Assert.Single(_rp.Audit.Rows, r => r.Category == OidcAuditCategories.ProviderChanged);
         Assert.Equal((OidcAuditOutcomes.Failure, OidcRpReasons.ProviderInvalid), (row.Outcome, row.Reason));

@@ -22,7 +22,7 @@ internal sealed class RecoveringTokenValidator(KeyRefresher refresher, KidMissRe
         ProviderEntry entry, JsonWebTokenHandler inner, string token, TokenValidationParameters parameters,
         CancellationToken cancellationToken)
     {
-        using var activity = OidcRpActivity.Source.StartActivity("OidcRp.ValidateIdToken");
+        using var activity = OidcRpActivity.Source.StartActivity(OidcRpActivity.ValidateIdToken);
         activity?.SetTag("oidcrp.provider", entry.Id);
         // Fetches numbered above this one started after the token arrived (the kid-miss rule's stale-join test).
         var received = KeyRefresher.StartedSequence(entry);

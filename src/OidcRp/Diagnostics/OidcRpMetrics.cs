@@ -6,7 +6,7 @@ namespace OidcRp.Diagnostics;
 /// <summary>The <c>OidcRp</c> meter: refreshes by trigger and outcome, login outcomes, recoveries, audit failures.</summary>
 internal sealed class OidcRpMetrics
 {
-    public const string MeterName = "OidcRp";
+    public const string MeterName = OidcRpDiagnostics.MeterName;
 
     private readonly Counter<long> _refreshes;
     private readonly Histogram<double> _refreshDuration;
@@ -52,8 +52,15 @@ internal sealed class OidcRpMetrics
         _auditFailures.Add(1, new KeyValuePair<string, object?>("category", category));
 }
 
-/// <summary>The <c>OidcRp</c> activity source: one activity per refresh and per token validation.</summary>
+/// <summary>
+/// The <c>OidcRp</c> activity source: one activity per refresh (<see cref="RefreshKeys"/>), per ID token validation
+/// (<see cref="ValidateIdToken"/>) and per kid-miss recovery, ID token or bearer (<see cref="RecoverKidMiss"/>).
+/// </summary>
 internal static class OidcRpActivity
 {
-    public static readonly ActivitySource Source = new("OidcRp");
+    public const string RefreshKeys = "OidcRp.RefreshKeys";
+    public const string ValidateIdToken = "OidcRp.ValidateIdToken";
+    public const string RecoverKidMiss = "OidcRp.RecoverKidMiss";
+
+    public static readonly ActivitySource Source = new(OidcRpDiagnostics.ActivitySourceName);
 }

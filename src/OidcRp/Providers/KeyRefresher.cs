@@ -157,7 +157,7 @@ internal sealed partial class KeyRefresher : IDisposable
     {
         var triggerName = trigger.ToString();
         var started = _time.GetTimestamp();
-        using var activity = OidcRpActivity.Source.StartActivity("OidcRp.RefreshKeys");
+        using var activity = OidcRpActivity.Source.StartActivity(OidcRpActivity.RefreshKeys);
         activity?.SetTag("oidcrp.provider", entry.Id);
         activity?.SetTag("oidcrp.trigger", triggerName);
         Log.RefreshStarted(_logger, entry.Id, triggerName);

@@ -1,5 +1,6 @@
 using Microsoft.IdentityModel.Tokens;
 using OidcRp.Audit;
+using OidcRp.Diagnostics;
 using OidcRp.Farm;
 
 namespace OidcRp.Providers;
@@ -37,6 +38,25 @@ internal sealed partial class KidMissRecovery(KeyRefresher refresher, TimeProvid
     /// <param name="verify">The one re-verify, with keys that hold the kid.</param>
     /// <param name="cancellationToken">The caller's request.</param>
     public async Task<KidMissOutcome> RecoverAsync(ProviderEntry entry, KidMissPath path, string kid, long receivedAfterSequence,
+        ProviderSnapshot failedSnapshot, Func<ProviderSnapshot, Task<TokenValidationResult>> verify, CancellationToken cancellationToken)
+    {
+        // One span per miss, whatever the path: the fetch it may start is a span of its own (OidcRp.RefreshKeys), in
+        // a trace of its own, because a shared fetch never carries one caller's context (KeyRefresher.Start).
+        using var activity = OidcRpActivity.Source.StartActivity(OidcRpActivity.RecoverKidMiss);
+        activity?.SetTag("oidcrp.provider", entry.Id);
+        activity?.SetTag("oidcrp.path", path == KidMissPath.IdToken ? "id_token" : "bearer");
+        var outcome = await RecoverCoreAsync(entry, path, kid, receivedAfterSequence, failedSnapshot, verify, cancellationToken);
+        activity?.SetTag("oidcrp.category", outcome.Category);
+        activity?.SetTag("oidcrp.reason", outcome.Reason);
+        activity?.SetTag("oidcrp.refreshed", outcome.Refreshed);
+        if (!outcome.Recovered)
+        {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, outcome.Category);
+        }
+        return outcome;
+    }
+
+    private async Task<KidMissOutcome> RecoverCoreAsync(ProviderEntry entry, KidMissPath path, string kid, long receivedAfterSequence,
         ProviderSnapshot failedSnapshot, Func<ProviderSnapshot, Task<TokenValidationResult>> verify, CancellationToken cancellationToken)
     {
         var ledger = LedgerOf(entry, path);

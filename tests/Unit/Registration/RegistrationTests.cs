@@ -229,8 +229,8 @@ public sealed class RegistrationTests
         rp.Time.Advance(TimeSpan.FromMinutes(21));
         var stale = await health.CheckHealthAsync(r => r.Tags.Contains("oidcrp"));
 
-        Assert.Equal(HealthStatus.Unhealthy, before.Entries["oidc:alpha"].Status);
-        Assert.Equal(HealthStatus.Healthy, loaded.Entries["oidc:alpha"].Status);
-        Assert.Equal(HealthStatus.Degraded, stale.Entries["oidc:alpha"].Status);
+        Assert.Equal((HealthStatus.Unhealthy, HealthStatus.Unhealthy), (before.Entries["oidcrp"].Status, (HealthStatus)before.Entries["oidcrp"].Data["alpha"]));
+        Assert.Equal((HealthStatus.Healthy, HealthStatus.Healthy), (loaded.Entries["oidcrp"].Status, (HealthStatus)loaded.Entries["oidcrp"].Data["alpha"]));
+        Assert.Equal((HealthStatus.Degraded, HealthStatus.Degraded), (stale.Entries["oidcrp"].Status, (HealthStatus)stale.Entries["oidcrp"].Data["alpha"]));
     }
 }
