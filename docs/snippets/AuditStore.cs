@@ -7,7 +7,7 @@ using OidcRp.Audit.Sql;
 namespace OidcRp.Docs.Snippets;
 
 /// <summary>docs/audit.md: the durable audit store.</summary>
-public static class AuditStore
+public static class AuditStoreSnippets
 {
     /// <summary>The SQLite store with 90 days' retention.</summary>
     public static void Sqlite(WebApplicationBuilder builder)

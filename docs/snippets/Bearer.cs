@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace OidcRp.Docs.Snippets;
 
 /// <summary>docs/bearer.md: an API beside the login, on the same registry.</summary>
-public static class Bearer
+public static class BearerSnippets
 {
     /// <summary>Adds the bearer scheme and a scope-requiring policy, and maps one protected endpoint.</summary>
     public static WebApplication Build(WebApplicationBuilder builder)
@@ -19,7 +19,7 @@ public static class Bearer
             .AddAuthenticationSchemes("Bearer").RequireAuthenticatedUser().RequireOidcRpScope("orders.write")));
 
         var app = builder.Build();
-        app.MapPost("/api/orders", (HttpContext context) => Results.Created($"/api/orders/{Guid.NewGuid()}", null))
+        app.MapPost("/api/orders", () => Results.Created($"/api/orders/{Guid.NewGuid()}", null))
             .RequireAuthorization("orders.write");
         #endregion
         return app;

@@ -6,7 +6,7 @@ using OidcRp.StackExchangeRedis;
 namespace OidcRp.Docs.Snippets;
 
 /// <summary>docs/farm.md: several instances as one relying party.</summary>
-public static class Farm
+public static class FarmSnippets
 {
     /// <summary>Shares OidcRp's state through Redis and the Data Protection key ring between instances.</summary>
     public static void Configure(WebApplicationBuilder builder)

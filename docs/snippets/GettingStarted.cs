@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace OidcRp.Docs.Snippets;
 
 /// <summary>docs/getting-started.md: an app of your own.</summary>
-public static class GettingStarted
+public static class GettingStartedSnippets
 {
     /// <summary>Registers OidcRp with a cookie sign-in, the login routes and the admin endpoints.</summary>
     public static WebApplication Build(WebApplicationBuilder builder)

@@ -6,7 +6,7 @@ using OidcRp.Providers.Sql;
 namespace OidcRp.Docs.Snippets;
 
 /// <summary>docs/provider-sources.md: the SQL provider store.</summary>
-public static class ProviderStore
+public static class ProviderStoreSnippets
 {
     /// <summary>Registers the SQLite provider store, then saves and removes a provider.</summary>
     public static async Task<OidcProviderSaveResult> SaveAndRemoveAsync(WebApplicationBuilder builder)
