@@ -4,7 +4,7 @@
 #   instance 1: http://127.0.0.1:5081 (runs the embedded development OP: alpha on 5091, beta on 5092)
 #   instance 2: http://127.0.0.1:5082 (uses instance 1's OP)
 # Redis: Debian's redis-server on a free port, its own temp directory, no persistence, stopped with the script.
-# Ctrl-C stops everything. README, "Farm (Redis)".
+# Ctrl-C stops everything. docs/farm.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v redis-server >/dev/null || { echo "farm.sh: redis-server is needed (apt-get install redis-server)" >&2; exit 1; }

@@ -11,7 +11,7 @@ public static class OidcRpRedisExtensions
 {
     /// <summary>
     /// Shares the replay guard, kid-miss budgets, unknown kids, key snapshots, admin refreshes, kid revocations and
-    /// provider changes through Redis. Data Protection keys are the app's business (README, "Farm (Redis)").
+    /// provider changes through Redis. Data Protection keys are the app's business (docs/farm.md).
     /// </summary>
     /// <param name="services">The application's services.</param>
     /// <param name="configure">Sets at least <see cref="OidcRpRedisOptions.Configuration"/> and <see cref="OidcRpRedisOptions.SharedKey"/>.</param>

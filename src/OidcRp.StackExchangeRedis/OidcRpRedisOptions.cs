@@ -5,7 +5,7 @@ public sealed class OidcRpRedisOptions
 {
     /// <summary>
     /// The StackExchange.Redis configuration string, for example <c>redis.internal:6380,ssl=true,user=oidcrp,password=…</c>.
-    /// Use TLS and an ACL user limited to <see cref="KeyPrefix"/> (README, "Farm (Redis)").
+    /// Use TLS and an ACL user limited to <see cref="KeyPrefix"/> (docs/farm.md).
     /// </summary>
     public string? Configuration { get; set; }
 

@@ -29,7 +29,7 @@ public sealed class OidcProviderOptions
     /// provider OidcRp does not recognise from <see cref="Authority"/> alone (Entra ID in another cloud, a test OP).
     /// The discovery document's <c>issuer</c> must equal it exactly; an ID token's <c>iss</c> must equal it with the
     /// token's own <c>tid</c> (a GUID) in place of <c>{tenantid}</c>. Not needed for Entra ID's public cloud
-    /// (<c>https://login.microsoftonline.com/common/v2.0</c> and the like): see the README's Entra ID section.
+    /// (<c>https://login.microsoftonline.com/common/v2.0</c> and the like): see docs/providers.md, "Microsoft Entra ID".
     /// </summary>
     public string? IssuerTemplate { get; set; }
 

@@ -38,7 +38,7 @@ public static class OidcRpServiceCollectionExtensions
         {
             // A renamed setting would otherwise be ignored silently by the binder.
             builder.Services.AddOptions<OidcRpOptions>().Validate(_ => false,
-                "OidcRp:Keys:KidMissCooldown was replaced by KidMissWindow and KidMissBudget (README: the refresh rule).");
+                "OidcRp:Keys:KidMissCooldown was replaced by KidMissWindow and KidMissBudget (docs/refresh-rule.md).");
         }
         return builder.AddMultiOidc(configure ?? (_ => { }));
     }

@@ -8,7 +8,7 @@ namespace OidcRp.Audit;
 /// produce it at will without the provider's help (a denied admin call, a forged or replayed authorization
 /// response, a token the provider never signed); every row that needs a real login, a real provider answer or a
 /// refresh (successes, recoveries, <c>jwks_unreachable</c>, code exchange failures, IdP errors, expired tokens…)
-/// keeps a row of its own. The README's "Audit under floods" lists the same codes.
+/// keeps a row of its own. docs/audit.md's "Audit under floods" lists the same codes.
 /// </summary>
 internal static class AuditFloodRules
 {

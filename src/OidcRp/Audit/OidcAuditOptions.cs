@@ -2,7 +2,7 @@ namespace OidcRp.Audit;
 
 /// <summary>
 /// How OidcRp keeps floods out of the audit trail without losing count of them. Denied admin calls and
-/// forgery-shaped callback failures (see the README's "Audit under floods") from one source are written as
+/// forgery-shaped callback failures (see docs/audit.md, "Audit under floods") from one source are written as
 /// one row per window with a <see cref="OidcAuditRecord.Count"/>; every other row is written on its own.
 /// </summary>
 public sealed class OidcAuditOptions

@@ -4,7 +4,7 @@ namespace OidcRp.Audit;
 
 /// <summary>
 /// Every reason OidcRp writes into an audit row, a log line or a provider's status: one list, like
-/// OpenIddict's stable error ids. They are data (dashboards and alerts match on them); the README's
+/// OpenIddict's stable error ids. They are data (dashboards and alerts match on them); docs/audit.md's
 /// reason table is checked against <see cref="All"/> by a test. No reason ever carries text taken
 /// from a request or an OP's response except through a fixed list (<see cref="IdpError"/>).
 /// </summary>

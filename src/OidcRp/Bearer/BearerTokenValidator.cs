@@ -25,7 +25,7 @@ internal sealed record BearerResult(string Category, string? Reason, BearerCandi
 }
 
 /// <summary>
-/// Validates a bearer access token with the registry's keys, in cost order (README, "Bearer tokens (APIs)"): size and
+/// Validates a bearer access token with the registry's keys, in cost order (docs/bearer.md): size and
 /// shape; parse; the kid's form; the provider by <c>iss</c> (a dictionary lookup) and audience; the payload's shape (ID
 /// token, <c>cnf</c>, reserved claims); the header (algorithm, <c>typ</c>); lifetime, audience and issuer; a revoked kid.
 /// Only then keys: a kid the cached JWKS lacks goes to <see cref="KidMissRecovery"/> on the bearer path (its own budget,

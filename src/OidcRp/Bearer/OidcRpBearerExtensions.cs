@@ -13,7 +13,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>
 /// Registers OidcRp's bearer scheme: JWT access tokens of the registered providers, validated with the same registry, key
-/// snapshots and kid-miss rule as the login (README, "Bearer tokens (APIs)"). The providers come from <c>AddMultiOidc</c>.
+/// snapshots and kid-miss rule as the login (docs/bearer.md). The providers come from <c>AddMultiOidc</c>.
 /// </summary>
 public static class OidcRpBearerExtensions
 {

@@ -69,7 +69,7 @@ public sealed class OidcRpBearerOptions : AuthenticationSchemeOptions
     /// The accepted JOSE <c>typ</c> values, compared ignoring case and an <c>application/</c> prefix (RFC 8725 §3.11).
     /// Empty (the default): <c>at+jwt</c> only (RFC 9068 §2.1), which also refuses ID tokens by their type. Keycloak and
     /// others issue access tokens typed <c>JWT</c>: list <c>JWT</c> for them (ID tokens are then told apart by their
-    /// claims: README, "Bearer tokens").
+    /// claims: docs/bearer.md).
     /// </summary>
     public IList<string> TokenTypes { get; } = [];
 

@@ -4,7 +4,7 @@ namespace OidcRp;
 /// Revoking a signing key id: what an operator does when a provider's key leaks. A revoked kid is refused at once on the
 /// login and bearer paths (reason <c>kid_revoked</c>, never a fetch), even while the provider still publishes it, until it
 /// is un-revoked or a fetched JWKS no longer holds it. Revocations are audited with the actor and survive a restart
-/// (README, "Revoking a key").
+/// (docs/operations.md, "Revoking a key").
 /// </summary>
 public interface IOidcKeyRevocations
 {

@@ -26,7 +26,7 @@ internal sealed record KidMissOutcome(TokenValidationResult Result, string Categ
 /// <item>Exactly one re-verify with the keys the fetch brought; never a loop.</item>
 /// </list>
 /// Each path (ID tokens from the token endpoint, bearer tokens from anyone) has its own budget and memory, so a
-/// flood on one never blocks recovery on the other. The README's "Refresh rule" section gives the reasoning.
+/// flood on one never blocks recovery on the other. docs/refresh-rule.md gives the reasoning.
 /// </summary>
 internal sealed partial class KidMissRecovery(KeyRefresher refresher, TimeProvider time)
 {

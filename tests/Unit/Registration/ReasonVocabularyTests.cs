@@ -3,35 +3,23 @@ using OidcRp.Audit;
 
 namespace OidcRp.Tests.Unit.Registration;
 
-/// <summary>One reason vocabulary: the README's table lists exactly <see cref="OidcRpReasons.All"/>.</summary>
+/// <summary>One reason vocabulary: the Reasons table of docs/audit.md lists exactly <see cref="OidcRpReasons.All"/>.</summary>
 public sealed partial class ReasonVocabularyTests
 {
-    private static string Readme()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "OidcRp.sln")))
-            {
-                return File.ReadAllText(Path.Combine(dir.FullName, "README.md"));
-            }
-        }
-        throw new InvalidOperationException("README.md not found above the test binaries.");
-    }
-
     private static string ReasonsSection()
     {
-        var readme = Readme();
-        var start = readme.IndexOf("### Reasons", StringComparison.Ordinal);
-        Assert.True(start >= 0, "the README has no Reasons section");
-        var end = readme.IndexOf("\n#", start + 5, StringComparison.Ordinal);
-        return readme[start..(end < 0 ? readme.Length : end)];
+        var page = OidcRp.Tests.Unit.Docs.DocPages.Read("docs/audit.md");
+        var start = page.IndexOf("\n## Reasons\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, "docs/audit.md has no Reasons section");
+        var end = page.IndexOf("\n#", start + 5, StringComparison.Ordinal);
+        return page[start..(end < 0 ? page.Length : end)];
     }
 
     [GeneratedRegex(@"^\| `([^`]+)` \|", RegexOptions.Multiline)]
     private static partial Regex TableRow();
 
     [Fact]
-    public void The_readme_table_lists_every_reason_and_no_other()
+    public void The_reasons_table_lists_every_reason_and_no_other()
     {
         var section = ReasonsSection();
         var listed = new HashSet<string>(StringComparer.Ordinal);
@@ -58,7 +46,7 @@ public sealed partial class ReasonVocabularyTests
     }
 
     [Fact]
-    public void The_readme_names_every_idp_error_code_and_fetch_failure()
+    public void The_reasons_section_names_every_idp_error_code_and_fetch_failure()
     {
         var section = ReasonsSection();
         Assert.All(OidcRpReasons.IdpErrorCodes.Concat(OidcRpReasons.FetchFailures), c => Assert.Contains($"`{c}`", section, StringComparison.Ordinal));
