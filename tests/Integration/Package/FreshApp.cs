@@ -157,12 +157,16 @@ internal sealed partial class FreshApp : IAsyncDisposable
     private static string Project(string version, bool snippets)
     {
         var central = PackedPackages.CentralVersions();
-        // The snippets may use the two ADO.NET drivers the docs show (docs/snippets contract); the same versions as the repository.
+        // The snippets may use the two ADO.NET drivers and the OpenTelemetry packages the docs show (docs/snippets contract); the same versions as the repository.
         var drivers = snippets
             ? $"""
 
                   <PackageReference Include="Microsoft.Data.Sqlite" Version="{central["Microsoft.Data.Sqlite"]}" />
                   <PackageReference Include="Npgsql" Version="{central["Npgsql"]}" />
+                  <PackageReference Include="OpenTelemetry.Extensions.Hosting" Version="{central["OpenTelemetry.Extensions.Hosting"]}" />
+                  <PackageReference Include="OpenTelemetry.Exporter.OpenTelemetryProtocol" Version="{central["OpenTelemetry.Exporter.OpenTelemetryProtocol"]}" />
+                  <PackageReference Include="OpenTelemetry.Instrumentation.AspNetCore" Version="{central["OpenTelemetry.Instrumentation.AspNetCore"]}" />
+                  <PackageReference Include="OpenTelemetry.Instrumentation.Http" Version="{central["OpenTelemetry.Instrumentation.Http"]}" />
               """
             : "";
         return $"""
