@@ -14,6 +14,8 @@ public static class OperatorData
     /// <summary>The windows the page offers; the key is the query value.</summary>
     public static readonly IReadOnlyDictionary<string, TimeSpan> Windows = new Dictionary<string, TimeSpan>(StringComparer.Ordinal)
     {
+        // "auto": the last 24 hours, zoomed to the rows it holds (at least a minute), so recent events are not a sliver.
+        ["auto"] = TimeSpan.FromHours(24),
         ["5m"] = TimeSpan.FromMinutes(5),
         ["15m"] = TimeSpan.FromMinutes(15),
         ["1h"] = TimeSpan.FromHours(1),
@@ -30,21 +32,24 @@ public static class OperatorData
     public static async Task<OperatorPage> BuildAsync(IOidcAuditSink sink, IOidcProviders providers, OidcRpOptions options,
         HealthCheckService? health, TimeProvider time, string? window, CancellationToken cancellationToken)
     {
-        var key = window is not null && Windows.ContainsKey(window) ? window : "1h";
+        var key = window is not null && Windows.ContainsKey(window) ? window : "auto";
         var to = time.GetUtcNow();
         var from = to - Windows[key];
         var reader = sink as IOidcAuditReader;
         var statuses = (await providers.ListAsync(null, OidcProviderPage.MaxLimit, cancellationToken)).Providers;
         var report = health is null ? null : await health.CheckHealthAsync(r => r.Tags.Contains("oidcrp"), cancellationToken);
-        var views = new List<ProviderView>();
-        var truncated = false;
+        var read = new List<(OidcProviderStatus Status, List<OidcAuditRecord> Rows)>();
         foreach (var status in statuses)
         {
-            var rows = reader is null ? [] : await ReadAsync(reader, status.Id, from, cancellationToken);
-            truncated |= rows.Count >= MaxRows;
-            views.Add(Build(status, rows, options.Keys, from, to, Health(status, report, options.Keys, to)));
+            read.Add((status, reader is null ? [] : await ReadAsync(reader, status.Id, from, cancellationToken)));
         }
-        return new OperatorPage(from, to, key, views, reader is not null, truncated);
+        if (key == "auto" && read.SelectMany(r => r.Rows).Select(r => (DateTimeOffset?)r.Timestamp).Min() is { } first)
+        {
+            var span = TimeSpan.FromTicks(Math.Max((to - first).Ticks, TimeSpan.FromMinutes(1).Ticks));
+            from = to - (span * 1.08); // a margin before the first row
+        }
+        var views = read.Select(r => Build(r.Status, r.Rows, options.Keys, from, to, Health(r.Status, report, options.Keys, to))).ToList();
+        return new OperatorPage(from, to, key, views, reader is not null, read.Any(r => r.Rows.Count >= MaxRows));
     }
 
     private static async Task<List<OidcAuditRecord>> ReadAsync(IOidcAuditReader reader, string providerId, DateTimeOffset from,

@@ -49,7 +49,8 @@ public static class OperatorSvg
                 svg.Append(CultureInfo.InvariantCulture, $"<g class=\"rotation\" data-rotation=\"\" data-time=\"{T(fetch.Time)}\" data-provider=\"{E(view.Status.Id)}\" data-trigger=\"{E(fetch.Trigger)}\" data-added=\"{E(string.Join(' ', fetch.Added))}\" data-removed=\"{E(string.Join(' ', fetch.Removed))}\">");
                 svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{x:0.#}\" x2=\"{x:0.#}\" y1=\"{top - 24}\" y2=\"{height - 22}\" stroke=\"#15803d\" stroke-width=\"3\"/>");
                 svg.Append(CultureInfo.InvariantCulture, $"<path d=\"M{x:0.#} {top - 30} l7 7 l-7 7 l-7 -7 z\" fill=\"#15803d\"/>");
-                svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x + 9:0.#}\" y=\"{top - 19}\" class=\"rot\">rotation</text>");
+                var flip = x > Width - Right - 70; // near the right edge the label goes left of the rule
+                svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{(flip ? x - 10 : x + 10):0.#}\" y=\"{top - 19}\" text-anchor=\"{(flip ? "end" : "start")}\" class=\"rot\">rotation</text>");
                 svg.Append(CultureInfo.InvariantCulture, $"<title>Rotation at {T(fetch.Time)} ({E(OutcomeCategories.TriggerLabel(fetch.Trigger))}): {E(what)}</title></g>");
             }
             var color = OutcomeCategories.TriggerColor(fetch.Trigger);

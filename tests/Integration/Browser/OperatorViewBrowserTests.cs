@@ -62,6 +62,7 @@ public sealed class OperatorViewBrowserTests(ITestOutputHelper output) : IAsyncL
         var alpha = _devOp.Issuers["alpha"];
         var budget = new OidcKeyPolicyOptions().BearerKidMissBudget;
         using var browser = new Chromium("operator-view");
+        browser.Driver.Manage().Window.Size = new System.Drawing.Size(1280, 2000); // both providers in one screenshot
         try
         {
             SignIn(browser, "alpha", "alice");
@@ -139,7 +140,7 @@ public sealed class OperatorViewBrowserTests(ITestOutputHelper output) : IAsyncL
     {
         for (var attempt = 0; attempt < 120; attempt++)
         {
-            browser.Go(_base + "/admin/operator?window=15m");
+            browser.Go(_base + "/admin/operator"); // the default window: zoomed to the rows of the last 24 hours
             if (ready(browser.Driver))
             {
                 return;
