@@ -110,14 +110,15 @@ public static class OperatorSvg
         {
             var at = from + (span * i / 5);
             var x = X(at, from, to);
-            var anchor = i == 0 ? "start" : i == 5 ? "end" : "middle";
+            var anchor = i == 0 ? "start" : "middle";
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{x:0.#}\" x2=\"{x:0.#}\" y1=\"{y1}\" y2=\"{y2}\" stroke=\"#e2e8f0\" stroke-dasharray=\"2 3\"/>");
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x:0.#}\" y=\"{labelY}\" text-anchor=\"{anchor}\" class=\"lbl\">{at.UtcDateTime.ToString(format, CultureInfo.InvariantCulture)}</text>");
         }
     }
 
+    // "Now" sits a little inside the right edge, so the latest events (the ones an operator opens the page for) are not a sliver.
     private static double X(DateTimeOffset at, DateTimeOffset from, DateTimeOffset to) =>
-        Left + ((Width - Left - Right) * Math.Clamp((at - from) / (to - from), 0, 1));
+        Left + ((Width - Left - Right) * Math.Clamp((at - from) / ((to - from) * 1.04), 0, 1));
 
     /// <summary>ISO 8601 UTC with milliseconds: the <c>data-time</c> format.</summary>
     public static string T(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
