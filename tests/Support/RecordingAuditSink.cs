@@ -3,12 +3,22 @@ using OidcRp.Audit;
 
 namespace OidcRp.Tests.Support;
 
-/// <summary>Keeps every audit row written, in order.</summary>
+/// <summary>
+/// Keeps every audit row written, in order. <see cref="Rows"/> leaves out the <c>keys_fetched</c> rows (one per fetch of a
+/// provider's keys, written from the shared fetch), so a test of a login's rows reads the login's rows;
+/// <see cref="FetchRows"/> holds those, <see cref="AllRows"/> both.
+/// </summary>
 public sealed class RecordingAuditSink : IOidcAuditSink
 {
     private readonly ConcurrentQueue<OidcAuditRecord> _rows = new();
 
-    public IReadOnlyList<OidcAuditRecord> Rows => _rows.ToArray();
+    public IReadOnlyList<OidcAuditRecord> Rows => _rows.Where(r => r.Category != OidcAuditCategories.KeysFetched).ToArray();
+
+    /// <summary>The <c>keys_fetched</c> rows only, in order.</summary>
+    public IReadOnlyList<OidcAuditRecord> FetchRows => _rows.Where(r => r.Category == OidcAuditCategories.KeysFetched).ToArray();
+
+    /// <summary>Every row, in order.</summary>
+    public IReadOnlyList<OidcAuditRecord> AllRows => _rows.ToArray();
 
     public bool Fail { get; set; }
 

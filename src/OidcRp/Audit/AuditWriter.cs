@@ -45,7 +45,8 @@ internal sealed class AuditWriter(IOidcAuditSink sink, TimeProvider time, OidcRp
             Path = draft.Path,
         };
         if (draft.Category is not (OidcAuditCategories.AdminRefresh or OidcAuditCategories.AdminAccess or OidcAuditCategories.AdminKeyRevocation
-            or OidcAuditCategories.ProviderAdded or OidcAuditCategories.ProviderChanged or OidcAuditCategories.ProviderRemoved)
+            or OidcAuditCategories.ProviderAdded or OidcAuditCategories.ProviderChanged or OidcAuditCategories.ProviderRemoved
+            or OidcAuditCategories.KeysFetched) // fetches have their own meter (OidcRpMetrics.Refresh)
             && draft.Path != OidcAuditPaths.Bearer) // API calls are counted by the bearer meter, not as logins
         {
             metrics.Login(record.ProviderId, record.Category, record.Outcome); // every event, aggregated or not

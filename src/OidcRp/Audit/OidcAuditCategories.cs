@@ -39,6 +39,13 @@ public static class OidcAuditCategories
     /// <summary>A call to a read-only admin endpoint (success, failure for an unknown id, or denied); provider <c>*</c> when it names none.</summary>
     public const string AdminAccess = "admin_access";
 
+    /// <summary>
+    /// One fetch of a provider's keys (success or failure), or a key set adopted from a farm peer. The reason is the
+    /// trigger (<c>fetch_*</c> in <see cref="OidcRpReasons"/>); kids before and after are on the row, so a rotation is a
+    /// row whose two kid sets differ.
+    /// </summary>
+    public const string KeysFetched = "keys_fetched";
+
     /// <summary>A provider was added at run time (configuration reload or store); reason: the source.</summary>
     public const string ProviderAdded = "provider_added";
 

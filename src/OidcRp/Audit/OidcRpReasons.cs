@@ -254,6 +254,26 @@ public static class OidcRpReasons
     /// <summary>The JWKS holds no usable signing key.</summary>
     public const string JwksNoSigningKey = "jwks_no_signing_key";
 
+    // ---- keys_fetched: what started a fetch of a provider's keys ----
+
+    /// <summary>The first load of a provider: at start with <c>WarmUp</c>, else on first use (and its retries after a failure).</summary>
+    public const string FetchInitial = "fetch_initial";
+
+    /// <summary>The background refresh every <c>RefreshInterval</c>, or its retry after a failure.</summary>
+    public const string FetchScheduled = "fetch_scheduled";
+
+    /// <summary>An ID token at the login callback named a kid the cached keys lacked (drawn from the login path's kid-miss budget).</summary>
+    public const string FetchKidMissLogin = "fetch_kid_miss_login";
+
+    /// <summary>A bearer token named a kid the cached keys lacked (drawn from the bearer path's kid-miss budget).</summary>
+    public const string FetchKidMissBearer = "fetch_kid_miss_bearer";
+
+    /// <summary>An operator forced a refresh (an <c>admin_refresh</c> row names the actor).</summary>
+    public const string FetchAdmin = "fetch_admin";
+
+    /// <summary>No fetch here: another instance of the farm fetched the keys and this one adopted its shared snapshot.</summary>
+    public const string FetchFarmPeer = "fetch_farm_peer";
+
     // ---- admin_access / admin_refresh ----
 
     /// <summary>An admin call without an authenticated user (401).</summary>

@@ -117,6 +117,15 @@ public sealed record OidcProviderStatus
     /// <summary>Tokens (login and bearer) that named a kid the current key set lacks since it was fetched.</summary>
     public long KeyMisses { get; init; }
 
+    /// <summary>
+    /// Kid-miss fetches of ID tokens (the login path) counted against <see cref="OidcKeyPolicyOptions.KidMissBudget"/> in the
+    /// window ending now, on this instance; a fetch that recovered a genuine rotation is given back, so only unknown kids spend it.
+    /// </summary>
+    public int KidMissBudgetSpent { get; init; }
+
+    /// <summary>The same for bearer tokens, against <see cref="OidcKeyPolicyOptions.BearerKidMissBudget"/>.</summary>
+    public int BearerKidMissBudgetSpent { get; init; }
+
     /// <summary>Kids an operator revoked (<see cref="IOidcKeyRevocations"/>); they are left out of <see cref="Kids"/>.</summary>
     public IReadOnlyList<string> RevokedKids { get; init; } = [];
 }

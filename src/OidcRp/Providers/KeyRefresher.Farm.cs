@@ -1,3 +1,4 @@
+using OidcRp.Audit;
 using OidcRp.Diagnostics;
 using OidcRp.Farm;
 
@@ -26,7 +27,7 @@ internal sealed partial class KeyRefresher
         {
             return false;
         }
-        return TryAdopt(entry, shared, sequence: null, requireKid: kid) is not null;
+        return await TryAdoptAsync(entry, shared, sequence: null, requireKid: kid) is not null;
     }
 
     /// <summary>Another instance shared version <paramref name="version"/>: adopt it unless this instance holds it or newer.</summary>
@@ -37,7 +38,7 @@ internal sealed partial class KeyRefresher
             return false; // a provider never loaded here loads on first use, from the shared snapshot
         }
         return await Farm.ReadSnapshotAsync(entry) is { } shared && shared.Version > Farm.MarkOf(entry).Version
-            && TryAdopt(entry, shared, sequence: null, requireKid: null) is not null;
+            && await TryAdoptAsync(entry, shared, sequence: null, requireKid: null) is not null;
     }
 
     /// <summary>After the store came back: share what was fetched while it was away, or adopt what is newer there.</summary>
@@ -56,7 +57,7 @@ internal sealed partial class KeyRefresher
         }
         else if (shared is not null && shared.Version > mark.Version)
         {
-            TryAdopt(entry, shared, sequence: null, requireKid: null);
+            await TryAdoptAsync(entry, shared, sequence: null, requireKid: null);
         }
     }
 
@@ -81,7 +82,7 @@ internal sealed partial class KeyRefresher
         {
             return null;
         }
-        return TryAdopt(entry, shared, sequence, requireKid: null) is { } snapshot ? new RefreshResult(RefreshStatus.Refreshed, snapshot) : null;
+        return await TryAdoptAsync(entry, shared, sequence, requireKid: null) is { } snapshot ? new RefreshResult(RefreshStatus.Refreshed, snapshot) : null;
     }
 
     private async Task ShareAsync(ProviderEntry entry, ProviderSnapshot snapshot)
@@ -94,8 +95,20 @@ internal sealed partial class KeyRefresher
 
     /// <summary>
     /// Parses the shared documents like a fetch and swaps them in. <paramref name="sequence"/> is the caller's own fetch
-    /// (inside it); null takes a new sequence number, only while no fetch is in flight.
+    /// (inside it); null takes a new sequence number, only while no fetch is in flight. An adoption writes its
+    /// <c>keys_fetched</c> row (<c>fetch_farm_peer</c>): the key set changed here without a fetch of this instance.
     /// </summary>
+    private async Task<ProviderSnapshot?> TryAdoptAsync(ProviderEntry entry, SharedSnapshot shared, long? sequence, string? requireKid)
+    {
+        var before = entry.Snapshot;
+        if (TryAdopt(entry, shared, sequence, requireKid) is not { } adopted)
+        {
+            return null;
+        }
+        await AuditFetchAsync(entry, OidcRpReasons.FetchFarmPeer, succeeded: true, before, adopted, duration: null);
+        return adopted;
+    }
+
     private ProviderSnapshot? TryAdopt(ProviderEntry entry, SharedSnapshot shared, long? sequence, string? requireKid)
     {
         IssuerExpectation? expected;

@@ -20,10 +20,12 @@ internal sealed partial class KeyRefresher : IDisposable
     private readonly ILogger _logger;
     private readonly OidcRpMetrics _metrics;
     private readonly CancellationTokenSource _shutdown = new();
+    private readonly AuditWriter? _audit;
 
     public KeyRefresher(MetadataFetcher fetcher, IOptions<OidcRpOptions> options, TimeProvider time,
-        ILogger<KeyRefresher> logger, OidcRpMetrics metrics, Farm.FarmSync? farm = null)
+        ILogger<KeyRefresher> logger, OidcRpMetrics metrics, Farm.FarmSync? farm = null, AuditWriter? audit = null)
     {
+        _audit = audit;
         _fetcher = fetcher;
         Farm = farm ?? OidcRp.Farm.FarmSync.Local;
         Policy = new RefreshPolicy(options.Value.Keys);
@@ -79,9 +81,9 @@ internal sealed partial class KeyRefresher : IDisposable
     /// For the kid-miss rule, called under <c>entry.Gate</c> when nothing is in flight and the budget allowed it:
     /// starts a JWKS fetch (rotation does not move the JWKS; discovery too only while nothing is loaded).
     /// </summary>
-    internal (Task<RefreshResult> Task, long Sequence) StartKidMissUnderGate(ProviderEntry entry)
+    internal (Task<RefreshResult> Task, long Sequence) StartKidMissUnderGate(ProviderEntry entry, KidMissPath path)
     {
-        var task = Start(entry, RefreshTrigger.KidMiss, includeDiscovery: entry.Snapshot is null);
+        var task = Start(entry, RefreshTrigger.KidMiss, includeDiscovery: entry.Snapshot is null, path);
         return (task, entry.InFlightSequence);
     }
 
@@ -137,8 +139,9 @@ internal sealed partial class KeyRefresher : IDisposable
     }
 
     // Called under entry.Gate.
-    private Task<RefreshResult> Start(ProviderEntry entry, RefreshTrigger trigger, bool includeDiscovery)
+    private Task<RefreshResult> Start(ProviderEntry entry, RefreshTrigger trigger, bool includeDiscovery, KidMissPath path = KidMissPath.IdToken)
     {
+        var reason = FetchReason(trigger, path);
         var sequence = entry.LastStartedSequence + 1;
         Volatile.Write(ref entry.LastStartedSequence, sequence);
         entry.LastAttemptAt = _time.GetUtcNow();
@@ -146,14 +149,14 @@ internal sealed partial class KeyRefresher : IDisposable
         // The fetch is shared: it must not carry the first caller's HttpContext, Activity or cancellation.
         using (ExecutionContext.SuppressFlow())
         {
-            task = Task.Run(() => FetchAndSwapAsync(entry, trigger, sequence, includeDiscovery));
+            task = Task.Run(() => FetchAndSwapAsync(entry, trigger, reason, sequence, includeDiscovery));
         }
         entry.InFlight = task;
         entry.InFlightSequence = sequence;
         return task;
     }
 
-    private async Task<RefreshResult> FetchAndSwapAsync(ProviderEntry entry, RefreshTrigger trigger, long sequence, bool includeDiscovery)
+    private async Task<RefreshResult> FetchAndSwapAsync(ProviderEntry entry, RefreshTrigger trigger, string reason, long sequence, bool includeDiscovery)
     {
         var triggerName = trigger.ToString();
         var started = _time.GetTimestamp();
@@ -169,15 +172,18 @@ internal sealed partial class KeyRefresher : IDisposable
             {
                 return adopted; // a farm: another instance's fresh fetch serves this one (KeyRefresher.Farm.cs)
             }
+            var before = entry.Snapshot;
             (ProviderSnapshot? snapshot, string? error) = await FetchAsync(entry, includeDiscovery, sequence, linked.Token, timeout.Token);
             var duration = _time.GetElapsedTime(started);
-            if (snapshot is null)
+            var result = snapshot is null
+                ? Failed(entry, triggerName, error!, duration, activity)
+                : Succeeded(entry, triggerName, snapshot, duration);
+            if (snapshot is not null)
             {
-                return Failed(entry, triggerName, error!, duration, activity);
+                await ShareAsync(entry, snapshot);
             }
-            var succeeded = Succeeded(entry, triggerName, snapshot, duration);
-            await ShareAsync(entry, snapshot);
-            return succeeded;
+            await AuditFetchAsync(entry, reason, snapshot is not null, before, entry.Snapshot, duration);
+            return result;
         }
         finally
         {

@@ -105,12 +105,12 @@ internal sealed partial class KidMissRecovery(KeyRefresher refresher, TimeProvid
                 }
                 else if (farmVerdict == OidcKidMissVerdict.Drawn)
                 {
-                    (fetch, fetchSequence) = refresher.StartKidMissUnderGate(entry);
+                    (fetch, fetchSequence) = refresher.StartKidMissUnderGate(entry, path);
                 }
                 else if (ledger.TryDraw(now, out var drawn))
                 {
                     ticket = drawn;
-                    (fetch, fetchSequence) = refresher.StartKidMissUnderGate(entry);
+                    (fetch, fetchSequence) = refresher.StartKidMissUnderGate(entry, path);
                 }
                 else
                 {

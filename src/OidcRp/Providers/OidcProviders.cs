@@ -8,7 +8,8 @@ namespace OidcRp.Providers;
 
 /// <summary>The public face of the registry: status snapshots and audited admin refreshes.</summary>
 internal sealed class OidcProviders(OidcProviderRegistry registry, KeyRefresher refresher, AuditWriter audit,
-    IHttpContextAccessor httpContextAccessor, ILogger<OidcProviders> logger, KeyUsage usage, KeyRevocations revocations, TimeProvider time) : IOidcProviders
+    IHttpContextAccessor httpContextAccessor, ILogger<OidcProviders> logger, KeyUsage usage, KeyRevocations revocations, TimeProvider time,
+    KidMissRecovery kidMisses) : IOidcProviders
 {
     public IReadOnlyList<OidcProviderStatus> GetStatuses() => registry.All.Select(ToStatus).ToList();
 
@@ -109,6 +110,8 @@ internal sealed class OidcProviders(OidcProviderRegistry registry, KeyRefresher 
             KeyHits = hits,
             KeyMisses = misses,
             RevokedKids = revoked,
+            KidMissBudgetSpent = kidMisses.Spent(entry, KidMissPath.IdToken),
+            BearerKidMissBudgetSpent = kidMisses.Spent(entry, KidMissPath.Bearer),
         };
     }
 

@@ -33,6 +33,11 @@ public sealed class FarmTests(ITestOutputHelper output) : FarmTest
         Assert.Equal(1, Op.Count("discovery"));
         Assert.Contains(Rps[0].Audit.Rows, r => r.Category == OidcAuditCategories.KidMismatchRecovered);
         Assert.All(Rps, rp => Assert.DoesNotContain(rp.Audit.Rows, r => r.Outcome == OidcAuditOutcomes.Failure));
+        // keys_fetched: a row per request the OP saw, on the instance that made it; the others' rows say they adopted it.
+        Assert.Equal(Op.Count("jwks"), Rps.Sum(rp => rp.Audit.FetchRows.Count(r => r.Reason != OidcRpReasons.FetchFarmPeer)));
+        Assert.True(await EventuallyAsync(() => Rps.Skip(1).All(rp => rp.Audit.FetchRows.Any(r =>
+                r.Reason == OidcRpReasons.FetchFarmPeer && r.KidsAfter!.Contains("op-key-2") && !r.KidsBefore!.Contains("op-key-2"))), OneSecond),
+            "rows: " + string.Join(" | ", Rps.Select(rp => string.Join(",", rp.Audit.FetchRows.Select(r => r.Reason)))));
         output.WriteLine($"rotation over 3 instances: {Op.Count("jwks")} JWKS fetches in all (1 load + 1 rotation)");
     }
 
