@@ -122,13 +122,8 @@ public sealed partial class RpApp : IAsyncDisposable
     public BrowserClient Browser(string username = "alice", string? password = null) =>
         new(BaseUrl) { Username = username, Password = password ?? username + "-password" };
 
-    /// <summary>A free loopback port, for OPs that must know the RP's redirect URI before it starts.</summary>
-    public static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>A free loopback port, for OPs that must know the RP's redirect URI before it starts (see <see cref="LoopbackPorts"/>).</summary>
+    public static int FreePort() => LoopbackPorts.Next();
 
     public async ValueTask DisposeAsync()
     {
