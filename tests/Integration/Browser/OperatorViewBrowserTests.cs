@@ -6,11 +6,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using OidcRp.Samples.MvcApp;
+using OidcRp.Tests.Integration.Samples;
 using OpenQA.Selenium;
 using Xunit.Abstractions;
 
@@ -25,36 +23,24 @@ namespace OidcRp.Tests.Integration.Browser;
 public sealed class OperatorViewBrowserTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Burst = 12;
+    private SampleHost _host = null!;
     private WebApplication _app = null!;
     private string _base = "";
     private EmbeddedDevOp _devOp = null!;
-    private readonly string _database = Path.Combine(Path.GetTempPath(), $"oidcrp-operator-audit-{Guid.NewGuid():N}.db");
-    private readonly string _providers = Path.Combine(Path.GetTempPath(), $"oidcrp-operator-providers-{Guid.NewGuid():N}.db");
 
     public async Task InitializeAsync()
     {
-        _app = await SampleApp.BuildAsync(["--environment", "Development", "--urls", "http://127.0.0.1:0",
-                "--ConnectionStrings:OidcRpAudit", $"Data Source={_database}", "--ConnectionStrings:OidcRpProviders", $"Data Source={_providers}",
-                "--OidcRp:Keys:FetchTimeout", "00:01:00",
-                // The budget's window outlasts the test, so the spent budget the page shows is the burst's, however slow the machine.
-                "--OidcRp:Keys:KidMissWindow", "00:30:00",
-                // Aggregated rows (the burst is flood-shaped) are written when their window closes: close them soon.
-                "--OidcRp:Audit:AggregationWindow", "00:00:02"],
-            builder => builder.Logging.ClearProviders());
-        await _app.StartAsync();
-        _base = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single().TrimEnd('/');
-        _devOp = _app.Services.GetRequiredService<EmbeddedDevOp>();
+        _host = await SampleHost.StartAsync("operator", providerStore: true,
+            // The budget's window outlasts the test, so the spent budget the page shows is the burst's, however slow the machine.
+            "--OidcRp:Keys:KidMissWindow", "00:30:00",
+            // Aggregated rows (the burst is flood-shaped) are written when their window closes: close them soon.
+            "--OidcRp:Audit:AggregationWindow", "00:00:02");
+        _app = _host.App;
+        _base = _host.BaseUrl;
+        _devOp = _host.DevOp;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { _database, _providers }.SelectMany(f => Directory.GetFiles(Path.GetDirectoryName(f)!, Path.GetFileName(f) + "*")))
-        {
-            File.Delete(file);
-        }
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
     public async Task The_operator_view_shows_the_rotation_the_recovery_the_forged_kid_burst_and_the_spent_bearer_budget()

@@ -1,9 +1,7 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using OidcRp.Samples.MvcApp;
+using OidcRp.Tests.Integration.Samples;
 using OpenQA.Selenium;
 using Xunit.Abstractions;
 
@@ -16,34 +14,20 @@ namespace OidcRp.Tests.Integration.Browser;
 /// </summary>
 public sealed class SampleBrowserTests(ITestOutputHelper output) : IAsyncLifetime
 {
+    private SampleHost _host = null!;
     private WebApplication _app = null!;
     private string _base = "";
     private EmbeddedDevOp _devOp = null!;
-    private readonly string _database = Path.Combine(Path.GetTempPath(), $"oidcrp-sample-audit-{Guid.NewGuid():N}.db");
-    private readonly string _providers = Path.Combine(Path.GetTempPath(), $"oidcrp-sample-providers-{Guid.NewGuid():N}.db");
 
     public async Task InitializeAsync()
     {
-        _app = await SampleApp.BuildAsync(["--environment", "Development", "--urls", "http://127.0.0.1:0",
-                "--ConnectionStrings:OidcRpAudit", $"Data Source={_database}", "--ConnectionStrings:OidcRpProviders", $"Data Source={_providers}",
-                // The in-process OP's first answers (JIT, EF in-memory) can take seconds on a loaded 2-core machine:
-                // seen as jwks_unreachable on the first sign-in while the whole suite ran beside other builds.
-                "--OidcRp:Keys:FetchTimeout", "00:01:00"],
-            builder => builder.Logging.ClearProviders());
-        await _app.StartAsync();
-        _base = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single().TrimEnd('/');
-        _devOp = _app.Services.GetRequiredService<EmbeddedDevOp>();
+        _host = await SampleHost.StartAsync("sample", providerStore: true);
+        _app = _host.App;
+        _base = _host.BaseUrl;
+        _devOp = _host.DevOp;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { _database, _providers }.SelectMany(f => Directory.GetFiles(Path.GetDirectoryName(f)!, Path.GetFileName(f) + "*")))
-        {
-            File.Delete(file);
-        }
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
     public void Sign_in_through_both_providers_rotate_a_key_sign_in_again_and_see_the_recovery_on_the_admin_page()

@@ -2,10 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using OidcRp.Samples.MvcApp;
 using OidcRp.Tests.Integration.Ops;
 using OidcRp.Tests.Support;
@@ -20,31 +17,20 @@ namespace OidcRp.Tests.Integration.Samples;
 public sealed class SampleApiTests : IAsyncLifetime
 {
     private static readonly HttpClient Http = new();
+    private SampleHost _host = null!;
     private WebApplication _app = null!;
     private string _base = "";
     private EmbeddedDevOp _devOp = null!;
-    private readonly string _database = Path.Combine(Path.GetTempPath(), $"oidcrp-sample-api-{Guid.NewGuid():N}.db");
 
     public async Task InitializeAsync()
     {
-        _app = await SampleApp.BuildAsync(["--environment", "Development", "--urls", "http://127.0.0.1:0",
-                "--ConnectionStrings:OidcRpAudit", $"Data Source={_database}",
-                // The in-process OP's first answers (JIT, EF in-memory) can take seconds on a loaded 2-core machine.
-                "--OidcRp:Keys:FetchTimeout", "00:01:00"],
-            builder => builder.Logging.ClearProviders());
-        await _app.StartAsync();
-        _base = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single().TrimEnd('/');
-        _devOp = _app.Services.GetRequiredService<EmbeddedDevOp>();
+        _host = await SampleHost.StartAsync("sample-api", providerStore: false);
+        _app = _host.App;
+        _base = _host.BaseUrl;
+        _devOp = _host.DevOp;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(_database)!, Path.GetFileName(_database) + "*"))
-        {
-            File.Delete(file);
-        }
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
     public async Task Api_accepts_a_client_credentials_token_and_refuses_a_forged_kid()
