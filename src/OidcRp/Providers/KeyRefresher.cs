@@ -146,21 +146,26 @@ internal sealed partial class KeyRefresher : IDisposable
         Volatile.Write(ref entry.LastStartedSequence, sequence);
         entry.LastAttemptAt = _time.GetUtcNow();
         Task<RefreshResult> task;
-        // The fetch is shared: it must not carry the first caller's HttpContext, Activity or cancellation.
+        // The fetch is shared: it must not carry the first caller's HttpContext, Activity or cancellation. Its span is
+        // the root of a trace of its own, linked to the span that started it (a kid-miss recovery, a request), so a
+        // trace viewer can still go from the recovery to the fetch and back.
+        var starter = Activity.Current?.Context;
         using (ExecutionContext.SuppressFlow())
         {
-            task = Task.Run(() => FetchAndSwapAsync(entry, trigger, reason, sequence, includeDiscovery));
+            task = Task.Run(() => FetchAndSwapAsync(entry, trigger, reason, sequence, includeDiscovery, starter));
         }
         entry.InFlight = task;
         entry.InFlightSequence = sequence;
         return task;
     }
 
-    private async Task<RefreshResult> FetchAndSwapAsync(ProviderEntry entry, RefreshTrigger trigger, string reason, long sequence, bool includeDiscovery)
+    private async Task<RefreshResult> FetchAndSwapAsync(ProviderEntry entry, RefreshTrigger trigger, string reason, long sequence,
+        bool includeDiscovery, ActivityContext? starter)
     {
         var triggerName = trigger.ToString();
         var started = _time.GetTimestamp();
-        using var activity = OidcRpActivity.Source.StartActivity(OidcRpActivity.RefreshKeys);
+        using var activity = OidcRpActivity.Source.StartActivity(OidcRpActivity.RefreshKeys, ActivityKind.Internal, parentContext: default,
+            links: starter is { } context ? [new ActivityLink(context)] : null);
         activity?.SetTag("oidcrp.provider", entry.Id);
         activity?.SetTag("oidcrp.trigger", triggerName);
         Log.RefreshStarted(_logger, entry.Id, triggerName);
